@@ -39,9 +39,10 @@ const calendarSpec = z
     },
     { error: 'is not a calendar object or "24x7"' },
   )
-  .refine((c) => Object.values(c.week).some((day) => (day?.length ?? 0) > 0), {
-    error: 'has no business hours on any day',
-    path: ['week'],
+  .superRefine((c, ctx) => {
+    if (!Object.values(c.week).some((day) => (day?.length ?? 0) > 0)) {
+      ctx.addIssue({ code: 'custom', message: 'has no business hours on any day', path: ['week'], input: c.week });
+    }
   });
 
 export const calendarInputSchema: z.ZodType<CalendarInput> = z.union([z.literal('24x7'), calendarSpec], {
