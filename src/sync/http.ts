@@ -1,0 +1,140 @@
+// The fetch every connector talks to its vendor through (issue 3, "Rate limits"): one p-queue per
+// connection caps concurrency and requests per interval below the vendor's published limit, and a
+// 429 or a secondary limit pauses the whole connection at once for as long as the vendor says
+// (Retry-After, x-ratelimit-reset) before the request is tried again. 5xx answers, timeouts and
+// network errors are retried with exponential backoff, but only for requests that are safe to
+// repeat: a POST that may have reached the vendor is never sent twice.
+import PQueue from 'p-queue';
+
+export interface RateLimitOptions {
+  /** Requests in flight at once. */
+  concurrency: number;
+  /** At most this many requests start per intervalMs. */
+  intervalCap: number;
+  intervalMs: number;
+  /** Per attempt. */
+  timeoutMs: number;
+  /** Attempts after the first. */
+  maxRetries: number;
+  /** First backoff for 5xx/timeouts; doubles per attempt, with jitter. */
+  backoffMs: number;
+  /** Never wait longer than this for one back-off (a vendor asking for an hour fails the job instead). */
+  maxWaitMs: number;
+}
+
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = {
+  concurrency: 4,
+  intervalCap: 10,
+  intervalMs: 1000,
+  timeoutMs: 30_000,
+  maxRetries: 5,
+  backoffMs: 500,
+  maxWaitMs: 120_000,
+};
+
+export interface LimitedFetchDeps {
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  random?: () => number;
+  onRetry?: (info: { url: string; attempt: number; waitMs: number; reason: string }) => void;
+}
+
+export interface LimitedFetch {
+  fetch: typeof fetch;
+  /** Requests sent to the vendor, retries included. */
+  readonly stats: { requests: number; retries: number; rateLimited: number };
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+/** Milliseconds the vendor asks us to wait, from Retry-After (seconds or HTTP date) or a reset time. */
+export function retryAfterMs(headers: Headers, nowMs: number): number | null {
+  const retryAfter = headers.get('retry-after');
+  if (retryAfter !== null) {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+    const date = Date.parse(retryAfter);
+    if (Number.isFinite(date)) return Math.max(0, date - nowMs);
+  }
+  // GitHub: x-ratelimit-reset (epoch seconds) when x-ratelimit-remaining is 0.
+  const reset = headers.get('x-ratelimit-reset');
+  if (reset !== null && headers.get('x-ratelimit-remaining') === '0') {
+    const at = Number(reset) * 1000;
+    if (Number.isFinite(at)) return Math.max(0, at - nowMs);
+  }
+  return null;
+}
+
+/** A 429, or a 403 that is GitHub's primary or secondary rate limit rather than a refusal. */
+async function isRateLimited(response: Response): Promise<boolean> {
+  if (response.status === 429) return true;
+  if (response.status !== 403) return false;
+  if (response.headers.get('retry-after') !== null || response.headers.get('x-ratelimit-remaining') === '0') return true;
+  const text = await response.clone().text().catch(() => '');
+  return /rate limit/i.test(text);
+}
+
+export function createLimitedFetch(options: Partial<RateLimitOptions> = {}, deps: LimitedFetchDeps = {}): LimitedFetch {
+  const opts = { ...DEFAULT_RATE_LIMIT, ...options };
+  const baseFetch = deps.fetch ?? globalThis.fetch;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const queue = new PQueue({ concurrency: opts.concurrency, intervalCap: opts.intervalCap, interval: opts.intervalMs });
+  const stats = { requests: 0, retries: 0, rateLimited: 0 };
+  /** Until when the whole connection holds back after a rate-limit answer. */
+  let pausedUntil = 0;
+
+  const attempt = async (input: RequestInfo | URL, init: RequestInit | undefined): Promise<Response> => {
+    const wait = pausedUntil - now();
+    if (wait > 0) await sleep(wait);
+    stats.requests++;
+    const timeout = AbortSignal.timeout(opts.timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+    const request = input instanceof Request ? input.clone() : input;
+    return baseFetch(request, { ...init, signal });
+  };
+
+  const limitedFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+    const url = input instanceof Request ? input.url : String(input);
+    const repeatable = IDEMPOTENT.has(method);
+    for (let tryNo = 0; ; tryNo++) {
+      let response: Response | null = null;
+      let failure: unknown = null;
+      try {
+        response = await queue.add(() => attempt(input, init), { throwOnTimeout: true });
+      } catch (error) {
+        if (init?.signal?.aborted) throw error; // the caller gave up
+        failure = error;
+      }
+      const last = tryNo >= opts.maxRetries;
+      if (response && (await isRateLimited(response))) {
+        stats.rateLimited++;
+        if (last) return response;
+        const asked = retryAfterMs(response.headers, now());
+        const waitMs = Math.min(asked ?? opts.backoffMs * 2 ** tryNo, opts.maxWaitMs);
+        if (asked !== null && asked > opts.maxWaitMs) return response; // let the job retry much later
+        pausedUntil = Math.max(pausedUntil, now() + waitMs);
+        await response.body?.cancel().catch(() => undefined);
+        stats.retries++;
+        deps.onRetry?.({ url, attempt: tryNo + 1, waitMs, reason: `rate limited (${response.status})` });
+        continue; // the attempt itself waits for pausedUntil
+      }
+      const transient = failure !== null || (response !== null && response.status >= 500);
+      if (!transient) return response!;
+      if (last || !repeatable) {
+        if (response) return response;
+        throw failure;
+      }
+      const waitMs = Math.min(opts.backoffMs * 2 ** tryNo * (0.5 + random()), opts.maxWaitMs);
+      await response?.body?.cancel().catch(() => undefined);
+      stats.retries++;
+      deps.onRetry?.({ url, attempt: tryNo + 1, waitMs, reason: response ? `HTTP ${response.status}` : String(failure) });
+      await sleep(waitMs);
+    }
+  };
+
+  return { fetch: limitedFetch as typeof fetch, stats };
+}
