@@ -1,7 +1,7 @@
 // The connector framework (issue 3): what every vendor connector implements. A connector knows its
 // vendor's API and payloads and nothing of the store or the jobs; src/sync joins them.
 import type { z } from 'zod';
-import type { CaseEvaluation, Status } from '../core/types.ts';
+import type { CaseEvaluation, Severity, Status } from '../core/types.ts';
 
 export const SOURCES = ['jira', 'zendesk', 'github'] as const;
 export type Source = (typeof SOURCES)[number];
@@ -52,6 +52,7 @@ export const CONNECTOR_ERROR_CODES = [
   'rate_limited', // 429 or a secondary limit: retried after retryAfterMs
   'unavailable', // 5xx, timeout, network: retried with backoff
   'conflict', // a concurrent edit won (Zendesk safe_update): retried after a re-read
+  'misconfigured', // the connection's config cannot work (a missing env: secret, no such repository)
 ] as const;
 export type ConnectorErrorCode = (typeof CONNECTOR_ERROR_CODES)[number];
 
@@ -128,6 +129,10 @@ export interface Connector<C> {
   source: Source;
   /** The connection's config (secrets already resolved from env: references). */
   configSchema: z.ZodType<C>;
+  /** Top-level config keys holding secrets: given as `env:NAME` or literal, never printed. */
+  secretFields?: readonly string[];
+  /** Priority mappings the config itself implies (GitHub's label-to-severity map), seeded on apply. */
+  priorityMappingsFromConfig?(cfg: C): Record<string, Severity>;
   /** Pages of changed cases since the cursor (null: from the beginning). */
   fetchChanges(cfg: C, cursor: string | null, ctx: ConnectorContext): AsyncIterable<ChangePage>;
   /** One case, fresh from the vendor (after a webhook); null when it is gone or not ours. */

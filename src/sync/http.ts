@@ -86,7 +86,7 @@ export function createLimitedFetch(options: Partial<RateLimitOptions> = {}, deps
   /** Until when the whole connection holds back after a rate-limit answer. */
   let pausedUntil = 0;
 
-  const attempt = async (input: RequestInfo | URL, init: RequestInit | undefined): Promise<Response> => {
+  const attempt = async (input: string | URL | Request, init: RequestInit | undefined): Promise<Response> => {
     const wait = pausedUntil - now();
     if (wait > 0) await sleep(wait);
     stats.requests++;
@@ -96,7 +96,7 @@ export function createLimitedFetch(options: Partial<RateLimitOptions> = {}, deps
     return baseFetch(request, { ...init, signal });
   };
 
-  const limitedFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+  const limitedFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
     const url = input instanceof Request ? input.url : String(input);
     const repeatable = IDEMPOTENT.has(method);
@@ -104,7 +104,7 @@ export function createLimitedFetch(options: Partial<RateLimitOptions> = {}, deps
       let response: Response | null = null;
       let failure: unknown = null;
       try {
-        response = await queue.add(() => attempt(input, init), { throwOnTimeout: true });
+        response = await queue.add(() => attempt(input, init));
       } catch (error) {
         if (init?.signal?.aborted) throw error; // the caller gave up
         failure = error;

@@ -1,0 +1,210 @@
+import { and, asc, eq, gte, inArray, or, sql } from 'drizzle-orm';
+import type { CaseEvent, CaseTimeline, Severity, Status } from '../core/types.ts';
+import type { Db } from './db.ts';
+import { toDate, toIsoInstant } from './instants.ts';
+import { caseEvents, cases } from './schema/index.ts';
+import { chunk, excluded } from './sql-helpers.ts';
+
+/** A core event plus what the connector wants to keep about its source event (not given to core). */
+export type CaseEventInput = CaseEvent & { data?: Record<string, unknown> };
+
+/** One case as a connector maps it; `events` is its full history in the order core applies it. */
+export interface CaseInput {
+  externalId: string;
+  externalKey: string;
+  url: string;
+  title: string;
+  rawPriority: string | null;
+  severity: Severity;
+  status: Status;
+  /** The source's own timestamps (ISO instants). */
+  createdAt: string;
+  updatedAt: string;
+  /** Vendor facts (repository, labels, project...) for writeback and rules. */
+  attributes?: Record<string, unknown>;
+  events: readonly CaseEventInput[];
+}
+
+export interface StoredCase extends Omit<CaseInput, 'events'> {
+  id: number;
+  connectionId: number;
+  syncedAt: string;
+}
+
+// 11 bind parameters a row: a chunk stays far under Postgres' limit of 65,535.
+const CASE_CHUNK = 2_000;
+
+/**
+ * Inserts or updates the cases of one connection by external id and replaces each one's events,
+ * so storing the same page twice changes nothing (event rows are kept where unchanged). Returns
+ * the case ids in input order; an external id given twice keeps its last version. All or nothing:
+ * its own transaction, or a savepoint inside the caller's (which should also save the cursor).
+ */
+export async function upsertCasesWithEvents(
+  db: Db,
+  connectionId: number,
+  input: readonly CaseInput[],
+): Promise<number[]> {
+  const latest = new Map(input.map((c) => [c.externalId, c]));
+  if (latest.size === 0) return [];
+  return db.transaction(async (tx) => {
+    const idByExternalId = new Map<string, number>();
+    for (const part of chunk([...latest.values()], CASE_CHUNK)) {
+      const rows = await tx
+        .insert(cases)
+        .values(part.map((c) => toCaseRow(connectionId, c)))
+        .onConflictDoUpdate({
+          target: [cases.connectionId, cases.externalId],
+          set: {
+            externalKey: excluded(cases.externalKey),
+            url: excluded(cases.url),
+            title: excluded(cases.title),
+            rawPriority: excluded(cases.rawPriority),
+            severity: excluded(cases.severity),
+            status: excluded(cases.status),
+            createdAt: excluded(cases.createdAt),
+            updatedAt: excluded(cases.updatedAt),
+            attributes: excluded(cases.attributes),
+            syncedAt: sql`now()`,
+          },
+        })
+        .returning({ id: cases.id, externalId: cases.externalId });
+      for (const row of rows) idByExternalId.set(row.externalId, row.id);
+    }
+    const caseIdOf = (c: CaseInput) => idByExternalId.get(c.externalId)!;
+    await replaceEvents(tx, [...latest.values()].map((c) => ({ caseId: caseIdOf(c), events: c.events })));
+    return input.map(caseIdOf);
+  });
+}
+
+async function replaceEvents(
+  tx: Db,
+  timelines: readonly { caseId: number; events: readonly CaseEventInput[] }[],
+): Promise<void> {
+  const rows = timelines.flatMap(({ caseId, events }) => events.map((e, seq) => toEventRow(caseId, seq, e)));
+  if (rows.length > 0) {
+    // All rows travel as one jsonb parameter: a drizzle multi-row insert of a page's thousands of
+    // events spends more time building the statement than Postgres spends running it, and would
+    // need chunking below the 65,535-parameter limit. An unchanged event is left alone, so a
+    // re-sync writes no event rows.
+    await tx.execute(sql`
+      insert into case_events (case_id, seq, at, type, status, severity, data)
+      select case_id, seq, at, type, status, severity, data
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
+        case_id integer, seq integer, at timestamptz, type event_type, status status, severity severity, data jsonb)
+      on conflict (case_id, seq) do update
+        set at = excluded.at, type = excluded.type, status = excluded.status,
+            severity = excluded.severity, data = excluded.data
+        where (case_events.at, case_events.type, case_events.status, case_events.severity, case_events.data)
+          is distinct from (excluded.at, excluded.type, excluded.status, excluded.severity, excluded.data)`);
+  }
+  // Drop what lies beyond each new history's end, grouping cases by their event count.
+  const idsByLength = new Map<number, number[]>();
+  for (const { caseId, events } of timelines) {
+    const ids = idsByLength.get(events.length) ?? [];
+    ids.push(caseId);
+    idsByLength.set(events.length, ids);
+  }
+  await tx
+    .delete(caseEvents)
+    .where(
+      or(...[...idsByLength].map(([length, ids]) => and(inArray(caseEvents.caseId, ids), gte(caseEvents.seq, length)))),
+    );
+}
+
+export async function getCase(db: Db, id: number): Promise<StoredCase | null> {
+  const [row] = await db.select().from(cases).where(eq(cases.id, id));
+  return row ? toStoredCase(row) : null;
+}
+
+/** The case's events in stored order, shaped as core reads them (no connector data). */
+export async function getCaseTimeline(db: Db, caseId: number): Promise<CaseTimeline> {
+  const rows = await db
+    .select()
+    .from(caseEvents)
+    .where(eq(caseEvents.caseId, caseId))
+    .orderBy(asc(caseEvents.seq));
+  return { events: rows.map(toCaseEvent) };
+}
+
+/** The case's events with the connector data kept beside each (raw priorities, authors). */
+export async function getCaseEvents(db: Db, caseId: number): Promise<CaseEventInput[]> {
+  const rows = await db
+    .select()
+    .from(caseEvents)
+    .where(eq(caseEvents.caseId, caseId))
+    .orderBy(asc(caseEvents.seq));
+  return rows.map((row) => ({ ...toCaseEvent(row), ...(row.data ? { data: row.data } : {}) }));
+}
+
+function toCaseRow(connectionId: number, c: CaseInput): typeof cases.$inferInsert {
+  return {
+    connectionId,
+    externalId: c.externalId,
+    externalKey: c.externalKey,
+    url: c.url,
+    title: c.title,
+    rawPriority: c.rawPriority,
+    severity: c.severity,
+    status: c.status,
+    createdAt: toDate(c.createdAt),
+    updatedAt: toDate(c.updatedAt),
+    attributes: c.attributes ?? {},
+  };
+}
+
+/** A case_events row as jsonb_to_recordset reads it (snake_case keys, ISO instants). */
+function toEventRow(caseId: number, seq: number, e: CaseEventInput) {
+  return {
+    case_id: caseId,
+    seq,
+    at: toDate(e.at).toISOString(),
+    type: e.type,
+    status: 'status' in e ? (e.status ?? null) : null,
+    severity: 'severity' in e ? (e.severity ?? null) : null,
+    data: e.data ?? null,
+  };
+}
+
+function toCaseEvent(row: typeof caseEvents.$inferSelect): CaseEvent {
+  const at = toIsoInstant(row.at);
+  switch (row.type) {
+    case 'created':
+      return {
+        at,
+        type: 'created',
+        ...(row.status === null ? {} : { status: row.status }),
+        ...(row.severity === null ? {} : { severity: row.severity }),
+      };
+    case 'status':
+      return { at, type: 'status', status: required(row.status, row) };
+    case 'severity':
+      return { at, type: 'severity', severity: required(row.severity, row) };
+    case 'agent_reply':
+      return { at, type: 'agent_reply' };
+  }
+}
+
+/** A status or severity event without its value can only be written by a bug; say which row. */
+function required<T>(value: T | null, row: typeof caseEvents.$inferSelect): T {
+  if (value === null) throw new Error(`case_events row ${row.id} (${row.type}) has no ${row.type}`);
+  return value;
+}
+
+function toStoredCase(row: typeof cases.$inferSelect): StoredCase {
+  return {
+    id: row.id,
+    connectionId: row.connectionId,
+    externalId: row.externalId,
+    externalKey: row.externalKey,
+    url: row.url,
+    title: row.title,
+    rawPriority: row.rawPriority,
+    severity: row.severity,
+    status: row.status,
+    createdAt: toIsoInstant(row.createdAt),
+    updatedAt: toIsoInstant(row.updatedAt),
+    attributes: row.attributes,
+    syncedAt: toIsoInstant(row.syncedAt),
+  };
+}

@@ -1,0 +1,86 @@
+import { eq } from 'drizzle-orm';
+import type { CaseEvaluation, MetricName, MetricState } from '../core/types.ts';
+import { METRICS } from '../core/types.ts';
+import type { Db } from './db.ts';
+import { toDate, toDateOrNull, toIsoInstant, toIsoInstantOrNull } from './instants.ts';
+import { metricStates } from './schema/index.ts';
+import { excluded } from './sql-helpers.ts';
+
+export interface StoredMetricStates {
+  /** The `now` the evaluation was computed for. */
+  evaluatedAt: string;
+  metrics: Record<MetricName, MetricState>;
+}
+
+/** Stores (replaces) the case's metric states from one core evaluation made at `evaluatedAt`. */
+export async function saveMetricStates(
+  db: Db,
+  caseId: number,
+  evaluation: CaseEvaluation,
+  evaluatedAt: string,
+): Promise<void> {
+  const at = toDate(evaluatedAt);
+  await db
+    .insert(metricStates)
+    .values(METRICS.map((metric) => toRow(caseId, metric, evaluation.metrics[metric], at)))
+    .onConflictDoUpdate({
+      target: [metricStates.caseId, metricStates.metric],
+      set: {
+        state: excluded(metricStates.state),
+        severity: excluded(metricStates.severity),
+        targetSeconds: excluded(metricStates.targetSeconds),
+        elapsedSeconds: excluded(metricStates.elapsedSeconds),
+        remainingSeconds: excluded(metricStates.remainingSeconds),
+        dueAt: excluded(metricStates.dueAt),
+        atRiskAt: excluded(metricStates.atRiskAt),
+        breachedAt: excluded(metricStates.breachedAt),
+        completedAt: excluded(metricStates.completedAt),
+        evaluatedAt: excluded(metricStates.evaluatedAt),
+      },
+    });
+}
+
+/** The last stored evaluation of the case's metrics, or null if it was never evaluated. */
+export async function getMetricStates(db: Db, caseId: number): Promise<StoredMetricStates | null> {
+  const rows = await db.select().from(metricStates).where(eq(metricStates.caseId, caseId));
+  const byMetric = new Map(rows.map((row) => [row.metric, row]));
+  const firstResponse = byMetric.get('firstResponse');
+  const resolution = byMetric.get('resolution');
+  // saveMetricStates writes both metrics in one statement: one without the other is not a state.
+  if (!firstResponse || !resolution) return null;
+  return {
+    evaluatedAt: toIsoInstant(firstResponse.evaluatedAt),
+    metrics: { firstResponse: toMetricState(firstResponse), resolution: toMetricState(resolution) },
+  };
+}
+
+function toRow(caseId: number, metric: MetricName, m: MetricState, evaluatedAt: Date): typeof metricStates.$inferInsert {
+  return {
+    caseId,
+    metric,
+    state: m.state,
+    severity: m.severity,
+    targetSeconds: m.targetSeconds,
+    elapsedSeconds: m.elapsedSeconds,
+    remainingSeconds: m.remainingSeconds,
+    dueAt: toDateOrNull(m.dueAt),
+    atRiskAt: toDateOrNull(m.atRiskAt),
+    breachedAt: toDateOrNull(m.breachedAt),
+    completedAt: toDateOrNull(m.completedAt),
+    evaluatedAt,
+  };
+}
+
+function toMetricState(row: typeof metricStates.$inferSelect): MetricState {
+  return {
+    state: row.state,
+    severity: row.severity,
+    targetSeconds: row.targetSeconds,
+    elapsedSeconds: row.elapsedSeconds,
+    remainingSeconds: row.remainingSeconds,
+    dueAt: toIsoInstantOrNull(row.dueAt),
+    atRiskAt: toIsoInstantOrNull(row.atRiskAt),
+    breachedAt: toIsoInstantOrNull(row.breachedAt),
+    completedAt: toIsoInstantOrNull(row.completedAt),
+  };
+}

@@ -1,0 +1,35 @@
+import { index, integer, jsonb, pgTable, text, unique } from 'drizzle-orm/pg-core';
+import { severityEnum, statusEnum, timestamptz } from './columns.ts';
+import { connections } from './connections.ts';
+
+/** A ticket or issue of one connection, normalized. */
+export const cases = pgTable(
+  'cases',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    connectionId: integer('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    /** The source's stable id (Jira issue id, Zendesk ticket id, GitHub issue node id). */
+    externalId: text('external_id').notNull(),
+    /** What people call it: `PROJ-12`, `#4711`, `owner/repo#12`. */
+    externalKey: text('external_key').notNull(),
+    url: text('url').notNull(),
+    title: text('title').notNull(),
+    rawPriority: text('raw_priority'),
+    severity: severityEnum('severity').notNull(),
+    status: statusEnum('status').notNull(),
+    /** The source's own timestamps. */
+    createdAt: timestamptz('created_at').notNull(),
+    updatedAt: timestamptz('updated_at').notNull(),
+    /** Vendor facts that writeback and policy rules use (repository, labels, project...). */
+    attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default({}),
+    syncedAt: timestamptz('synced_at').notNull().defaultNow(),
+  },
+  (t) => [
+    // Also serves "cases of a connection".
+    unique('cases_connection_external_id_unique').on(t.connectionId, t.externalId),
+    index('cases_connection_severity_idx').on(t.connectionId, t.severity),
+    index('cases_severity_idx').on(t.severity),
+  ],
+);

@@ -1,0 +1,11 @@
+// The whole store schema: drizzle-kit generates migrations from this file, and db.ts types the
+// drizzle instance with it.
+export * from './columns.ts';
+export * from './policies.ts';
+export * from './connections.ts';
+export * from './priority-mappings.ts';
+export * from './cases.ts';
+export * from './case-events.ts';
+export * from './metric-states.ts';
+export * from './sync-cursors.ts';
+export * from './writeback-log.ts';
