@@ -187,4 +187,11 @@ describe('pauses, reopens and completion', () => {
     expect(result).toMatchObject({ severity: 'S3', status: 'new' });
     expect(result.metrics.resolution.targetSeconds).toBe(1440 * 60);
   });
+
+  it('takes a case "created in the future" (clock skew) as it stands at creation', () => {
+    const onHold = run(policy(), '2027-02-02T13:59:00Z', [{ at: '2027-02-02T14:00:00Z', type: 'created', status: 'on_hold', severity: 'S2' }]);
+    expect(onHold.metrics.resolution).toMatchObject({ state: 'paused', elapsedSeconds: 0, dueAt: null });
+    const open = run(policy(), '2027-02-02T13:59:00Z', [created, { at: '2027-02-02T14:00:00Z', type: 'agent_reply' }]);
+    expect(open.metrics.firstResponse).toMatchObject({ state: 'running', elapsedSeconds: 0, completedAt: null, dueAt: '2027-02-02T15:00:00Z' });
+  });
 });
