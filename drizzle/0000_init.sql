@@ -21,6 +21,8 @@ CREATE TABLE "connections" (
 	"config" jsonb NOT NULL,
 	"policy_id" integer,
 	"enabled" boolean DEFAULT true NOT NULL,
+	"sync_interval_minutes" integer DEFAULT 5 NOT NULL,
+	"rate_limit" jsonb,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "connections_name_unique" UNIQUE("name")
@@ -46,6 +48,8 @@ CREATE TABLE "cases" (
 	"created_at" timestamp with time zone NOT NULL,
 	"updated_at" timestamp with time zone NOT NULL,
 	"attributes" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"writeback_pending" boolean DEFAULT false NOT NULL,
+	"writeback_state" jsonb,
 	"synced_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "cases_connection_external_id_unique" UNIQUE("connection_id","external_id")
 );
@@ -109,6 +113,7 @@ ALTER TABLE "writeback_log" ADD CONSTRAINT "writeback_log_case_id_cases_id_fk" F
 ALTER TABLE "writeback_log" ADD CONSTRAINT "writeback_log_connection_id_connections_id_fk" FOREIGN KEY ("connection_id") REFERENCES "public"."connections"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "cases_connection_severity_idx" ON "cases" USING btree ("connection_id","severity");--> statement-breakpoint
 CREATE INDEX "cases_severity_idx" ON "cases" USING btree ("severity");--> statement-breakpoint
+CREATE INDEX "cases_writeback_pending_idx" ON "cases" USING btree ("id") WHERE writeback_pending;--> statement-breakpoint
 CREATE INDEX "metric_states_metric_completed_idx" ON "metric_states" USING btree ("metric","completed_at");--> statement-breakpoint
 CREATE INDEX "metric_states_state_due_idx" ON "metric_states" USING btree ("state","due_at");--> statement-breakpoint
 CREATE INDEX "writeback_log_case_idx" ON "writeback_log" USING btree ("case_id","id");--> statement-breakpoint

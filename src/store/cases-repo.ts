@@ -127,6 +127,38 @@ export async function getCaseTimeline(db: Db, caseId: number): Promise<CaseTimel
   return { events: rows.map(toCaseEvent) };
 }
 
+/** What the connector last wrote back to the case's ticket, or null before the first writeback. */
+export async function getWritebackState(db: Db, caseId: number): Promise<Record<string, unknown> | null> {
+  const [row] = await db.select({ state: cases.writebackState }).from(cases).where(eq(cases.id, caseId));
+  return row?.state ?? null;
+}
+
+export async function saveWritebackState(db: Db, caseId: number, state: Record<string, unknown>): Promise<void> {
+  await db.update(cases).set({ writebackState: state }).where(eq(cases.id, caseId));
+}
+
+export async function markWritebackPending(db: Db, caseIds: readonly number[], pending: boolean): Promise<void> {
+  for (const part of chunk([...caseIds], 5_000)) {
+    await db.update(cases).set({ writebackPending: pending }).where(inArray(cases.id, part));
+  }
+}
+
+/** Cases whose ticket still has to be brought in line (ids ascending, at most limit). */
+export async function listWritebackPending(db: Db, limit = 10_000): Promise<number[]> {
+  const rows = await db.select({ id: cases.id }).from(cases).where(eq(cases.writebackPending, true)).orderBy(asc(cases.id)).limit(limit);
+  return rows.map((r) => r.id);
+}
+
+/** Ids of a connection's cases by external id (those that exist). */
+export async function caseIdsByExternalId(db: Db, connectionId: number, externalIds: readonly string[]): Promise<Map<string, number>> {
+  if (externalIds.length === 0) return new Map();
+  const rows = await db
+    .select({ id: cases.id, externalId: cases.externalId })
+    .from(cases)
+    .where(and(eq(cases.connectionId, connectionId), inArray(cases.externalId, [...externalIds])));
+  return new Map(rows.map((r) => [r.externalId, r.id]));
+}
+
 /** The case's events with the connector data kept beside each (raw priorities, authors). */
 export async function getCaseEvents(db: Db, caseId: number): Promise<CaseEventInput[]> {
   const rows = await db

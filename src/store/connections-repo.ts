@@ -13,6 +13,8 @@ export interface Connection {
   policyId: number | null;
   /** false = paused. */
   enabled: boolean;
+  syncIntervalMinutes: number;
+  rateLimit: { concurrency?: number; perSecond?: number } | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -25,6 +27,10 @@ export interface ConnectionInput {
   policyId?: number | null;
   /** Omitted: true for a new connection, unchanged for an existing one (a pause survives re-applying config). */
   enabled?: boolean;
+  /** Omitted: 5 for a new connection, unchanged for an existing one. */
+  syncIntervalMinutes?: number;
+  /** Omitted: unchanged; null: the source's defaults. */
+  rateLimit?: { concurrency?: number; perSecond?: number } | null;
 }
 
 export interface PriorityMapping {
@@ -44,6 +50,8 @@ export async function upsertConnection(db: Db, input: ConnectionInput): Promise<
         config: input.config,
         ...(input.policyId === undefined ? {} : { policyId: input.policyId }),
         ...(input.enabled === undefined ? {} : { enabled: input.enabled }),
+        ...(input.syncIntervalMinutes === undefined ? {} : { syncIntervalMinutes: input.syncIntervalMinutes }),
+        ...(input.rateLimit === undefined ? {} : { rateLimit: input.rateLimit }),
         updatedAt: sql`now()`,
       },
     })
@@ -105,6 +113,8 @@ function toConnection(row: typeof connections.$inferSelect): Connection {
     config: row.config,
     policyId: row.policyId,
     enabled: row.enabled,
+    syncIntervalMinutes: row.syncIntervalMinutes,
+    rateLimit: row.rateLimit,
     createdAt: toIsoInstant(row.createdAt),
     updatedAt: toIsoInstant(row.updatedAt),
   };

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { CaseEvaluation, MetricName, MetricState } from '../core/types.ts';
 import { METRICS } from '../core/types.ts';
 import type { Db } from './db.ts';
@@ -52,6 +52,29 @@ export async function getMetricStates(db: Db, caseId: number): Promise<StoredMet
     evaluatedAt: toIsoInstant(firstResponse.evaluatedAt),
     metrics: { firstResponse: toMetricState(firstResponse), resolution: toMetricState(resolution) },
   };
+}
+
+/** Stored states of many cases at once (cases never evaluated are absent). */
+export async function getMetricStatesOf(db: Db, caseIds: readonly number[]): Promise<Map<number, StoredMetricStates>> {
+  const out = new Map<number, StoredMetricStates>();
+  if (caseIds.length === 0) return out;
+  const rows = await db.select().from(metricStates).where(inArray(metricStates.caseId, [...caseIds]));
+  const byCase = new Map<number, Map<MetricName, typeof metricStates.$inferSelect>>();
+  for (const row of rows) {
+    const m = byCase.get(row.caseId) ?? new Map();
+    m.set(row.metric, row);
+    byCase.set(row.caseId, m);
+  }
+  for (const [caseId, m] of byCase) {
+    const firstResponse = m.get('firstResponse');
+    const resolution = m.get('resolution');
+    if (!firstResponse || !resolution) continue;
+    out.set(caseId, {
+      evaluatedAt: toIsoInstant(firstResponse.evaluatedAt),
+      metrics: { firstResponse: toMetricState(firstResponse), resolution: toMetricState(resolution) },
+    });
+  }
+  return out;
 }
 
 function toRow(caseId: number, metric: MetricName, m: MetricState, evaluatedAt: Date): typeof metricStates.$inferInsert {

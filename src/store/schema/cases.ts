@@ -1,4 +1,5 @@
-import { index, integer, jsonb, pgTable, text, unique } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, jsonb, pgTable, text, unique } from 'drizzle-orm/pg-core';
 import { severityEnum, statusEnum, timestamptz } from './columns.ts';
 import { connections } from './connections.ts';
 
@@ -24,6 +25,14 @@ export const cases = pgTable(
     updatedAt: timestamptz('updated_at').notNull(),
     /** Vendor facts that writeback and policy rules use (repository, labels, project...). */
     attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default({}),
+    /**
+     * Set in the transaction that changes the case, cleared by its writeback job: the durable
+     * truth that the ticket must be brought in line, so a crash between commit and enqueue loses
+     * nothing (workers re-enqueue flagged cases when they start).
+     */
+    writebackPending: boolean('writeback_pending').notNull().default(false),
+    /** What the connector last wrote back to the ticket (opaque to all but that connector). */
+    writebackState: jsonb('writeback_state').$type<Record<string, unknown>>(),
     syncedAt: timestamptz('synced_at').notNull().defaultNow(),
   },
   (t) => [
@@ -31,5 +40,6 @@ export const cases = pgTable(
     unique('cases_connection_external_id_unique').on(t.connectionId, t.externalId),
     index('cases_connection_severity_idx').on(t.connectionId, t.severity),
     index('cases_severity_idx').on(t.severity),
+    index('cases_writeback_pending_idx').on(t.id).where(sql`writeback_pending`),
   ],
 );

@@ -13,6 +13,10 @@ export const connections = pgTable('connections', {
   policyId: integer('policy_id').references(() => policies.id, { onDelete: 'restrict' }),
   /** false = paused: no sync, no writeback. */
   enabled: boolean('enabled').notNull().default(true),
+  /** How often the scheduled sync runs; webhooks refresh single cases in between. */
+  syncIntervalMinutes: integer('sync_interval_minutes').notNull().default(5),
+  /** Overrides the source's default request limits ({ concurrency, perSecond }); null: defaults. */
+  rateLimit: jsonb('rate_limit').$type<{ concurrency?: number; perSecond?: number }>(),
   createdAt: timestamptz('created_at').notNull().defaultNow(),
   updatedAt: timestamptz('updated_at').notNull().defaultNow(),
 });
