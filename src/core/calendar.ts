@@ -202,12 +202,19 @@ class ZonedCalendar implements BusinessCalendar {
     return { starts: Float64Array.from(starts), ends: Float64Array.from(ends), cumBefore, total };
   }
 
+  private lastIndex = Number.NaN;
+  private lastChunk: Chunk | null = null;
+
   private chunk(index: number): Chunk {
+    // Consecutive queries nearly always fall in the same chunk: skip the map for those.
+    if (index === this.lastIndex && this.lastChunk) return this.lastChunk;
     let chunk = this.chunks.get(index);
     if (!chunk) {
       chunk = this.buildChunk(index);
       this.chunks.set(index, chunk);
     }
+    this.lastIndex = index;
+    this.lastChunk = chunk;
     return chunk;
   }
 

@@ -86,3 +86,18 @@ describe('business calendars', () => {
     expect(compileCalendar(structuredClone(office))).toBe(cal);
   });
 });
+
+describe('instant parsing and formatting', () => {
+  it('reads the common UTC form exactly as Date.parse does', async () => {
+    const { parseInstant, formatInstant } = await import('../../src/core/metrics.ts');
+    for (let ms = Date.parse('1969-12-31T23:00:00Z'); ms < Date.parse('2101-01-01T00:00:00Z'); ms += 7_777_777_000) {
+      const text = formatInstant(ms);
+      expect(parseInstant(text)).toBe(Date.parse(text));
+    }
+    for (const text of ['2028-02-29T23:59:59Z', '2000-03-01T00:00:00Z', '2026-12-28T14:30:00.250Z', '2026-12-28T09:30:00-05:00']) {
+      expect(parseInstant(text)).toBe(Date.parse(text));
+    }
+    expect(Number.isNaN(parseInstant('2026-1x-28T14:30:00Z'))).toBe(true);
+    expect(formatInstant(Date.parse('2026-12-28T14:30:00.250Z'))).toBe('2026-12-28T14:30:00.250Z');
+  });
+});
