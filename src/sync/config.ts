@@ -1,0 +1,215 @@
+// Configuration as data (issue 3): one JSON or YAML file creates or updates policies, connections
+// and priority mappings; `config export` prints the current one in the same format, with literal
+// secrets redacted. The whole file is validated before anything is written, and then written in one
+// transaction: a bad file changes nothing. The admin page (issue 6) edits the same data.
+import YAML from 'yaml';
+import { z } from 'zod';
+import { SECRET_FIELDS, connectorFor, isBuiltSource } from '../connectors/registry.ts';
+import { SOURCES } from '../connectors/types.ts';
+import type { Policy, Severity } from '../core/types.ts';
+import { SEVERITIES } from '../core/types.ts';
+import { formatPath, validatePolicy, validateWith } from '../core/validate.ts';
+import type { DatabaseHandle, Db } from '../store/db.ts';
+import { withTransaction } from '../store/db.ts';
+import {
+  getConnectionByName,
+  listConnections,
+  listPriorityMappings,
+  setPriorityMappings,
+  upsertConnection,
+} from '../store/connections-repo.ts';
+import { getPolicyByName, listPolicies, upsertPolicy } from '../store/policies-repo.ts';
+import { keepRedactedSecrets, redactSecrets, resolveSecrets } from './secrets.ts';
+
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: 'is not a name (letters, digits, . _ -; up to 63)' });
+
+const connectionEntry = z.strictObject({
+  source: z.enum(SOURCES, { error: `is not a source (${SOURCES.join(', ')})` }),
+  policy: name,
+  enabled: z.boolean({ error: 'is not true or false' }).optional(),
+  syncIntervalMinutes: z.number().int().min(1).max(1440).optional(),
+  /** Over the source's published limits only if your vendor plan allows it (or for a fake). */
+  rateLimit: z.strictObject({ concurrency: z.number().int().min(1).max(64).optional(), perSecond: z.number().positive().max(10_000).optional() }).nullable().optional(),
+  config: z.record(z.string(), z.unknown(), { error: 'is not an object' }),
+  /** Raw vendor priority -> severity. */
+  priorityMappings: z.record(z.string().min(1), z.enum(SEVERITIES, { error: 'is not a severity (S1..S4)' })).optional(),
+});
+
+export const configFileSchema = z.strictObject({
+  policies: z.record(name, z.unknown()).optional(),
+  connections: z.record(name, connectionEntry).optional(),
+});
+
+export type ConfigFile = z.output<typeof configFileSchema>;
+
+export interface ApplySummary {
+  policies: { name: string; change: 'created' | 'updated' | 'unchanged' }[];
+  connections: { name: string; change: 'created' | 'updated' | 'unchanged'; mappings: number }[];
+  /** Not errors: e.g. an env: reference whose variable this process does not have. */
+  warnings: string[];
+}
+
+export class ConfigError extends Error {
+  constructor(readonly errors: string[]) {
+    super(errors.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses JSON or YAML text (YAML is a superset of JSON). */
+export function parseConfigText(text: string, origin: string): unknown {
+  try {
+    return YAML.parse(text, { prettyErrors: true, uniqueKeys: true });
+  } catch (error) {
+    throw new ConfigError([`${origin}: is not JSON or YAML (${(error as Error).message.split('\n')[0]})`]);
+  }
+}
+
+interface ValidConnection {
+  name: string;
+  source: (typeof SOURCES)[number];
+  policy: string;
+  enabled?: boolean;
+  syncIntervalMinutes?: number;
+  rateLimit?: { concurrency?: number; perSecond?: number } | null;
+  config: Record<string, unknown>;
+  mappings: { rawPriority: string; severity: Severity }[];
+}
+
+/** Everything checked, nothing written: returns the errors of the whole file at once. */
+async function validateConfig(db: Db, raw: unknown): Promise<{ policies: Map<string, Policy>; connections: ValidConnection[]; warnings: string[] }> {
+  const top = validateWith(configFileSchema, raw);
+  if (!top.ok) throw new ConfigError(top.errors);
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const policies = new Map<string, Policy>();
+  for (const [policyName, definition] of Object.entries(top.value.policies ?? {})) {
+    const result = validatePolicy(definition, formatPath(['policies', policyName]));
+    if (result.ok) policies.set(policyName, result.value);
+    else errors.push(...result.errors);
+  }
+  const connections: ValidConnection[] = [];
+  for (const [connectionName, entry] of Object.entries(top.value.connections ?? {})) {
+    const at = (...path: (string | number)[]) => formatPath(['connections', connectionName, ...path]);
+    if (!isBuiltSource(entry.source)) {
+      errors.push(`${at('source')}: "${entry.source}" has no connector yet`);
+      continue;
+    }
+    if (!policies.has(entry.policy) && !(await getPolicyByName(db, entry.policy))) {
+      errors.push(`${at('policy')}: "${entry.policy}" is neither in this file nor stored`);
+    }
+    const stored = await getConnectionByName(db, connectionName);
+    const { config, missing } = keepRedactedSecrets(entry.source, entry.config, stored?.source === entry.source ? stored.config : null);
+    for (const key of missing) errors.push(`${at('config', key)}: is redacted but no value is stored for it`);
+    const connector = connectorFor(entry.source);
+    // Validate the config as the connector will run it, with env references resolved when this
+    // process has them (a worker elsewhere may have variables the admin's shell does not).
+    let probe: Record<string, unknown>;
+    try {
+      probe = resolveSecrets(entry.source, config);
+    } catch (error) {
+      warnings.push(`${at('config')}: ${(error as Error).message}; the connection will fail until it is set where sla-sync runs`);
+      probe = { ...config };
+    }
+    const checked = validateWith(connector.configSchema, probe, at('config'));
+    if (!checked.ok) {
+      errors.push(...checked.errors.map((e) => redactSecretValues(e, probe, entry.source)));
+      continue;
+    }
+    const implied = connector.priorityMappingsFromConfig?.(checked.value) ?? {};
+    const mappings = Object.entries({ ...implied, ...(entry.priorityMappings ?? {}) }).map(([rawPriority, severity]) => ({ rawPriority, severity }));
+    connections.push({
+      name: connectionName,
+      source: entry.source,
+      policy: entry.policy,
+      config,
+      mappings,
+      ...(entry.enabled === undefined ? {} : { enabled: entry.enabled }),
+      ...(entry.syncIntervalMinutes === undefined ? {} : { syncIntervalMinutes: entry.syncIntervalMinutes }),
+      ...(entry.rateLimit === undefined ? {} : { rateLimit: entry.rateLimit }),
+    });
+  }
+  if (errors.length > 0) throw new ConfigError(errors);
+  return { policies, connections, warnings };
+}
+
+/** A validation message quoting a value must never quote a resolved secret. */
+function redactSecretValues(message: string, config: Record<string, unknown>, source: (typeof SOURCES)[number]): string {
+  let out = message;
+  for (const key of SECRET_FIELDS[source]) {
+    const value = config[key];
+    if (typeof value === 'string' && value.length > 0) out = out.split(JSON.stringify(value)).join('"<redacted>"');
+  }
+  return out;
+}
+
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** Validates the whole file, then creates or updates everything in it in one transaction. */
+export async function applyConfig(handle: DatabaseHandle, raw: unknown): Promise<ApplySummary> {
+  const valid = await validateConfig(handle.db, raw);
+  return withTransaction(handle, async (tx) => {
+    const summary: ApplySummary = { policies: [], connections: [], warnings: valid.warnings };
+    const policyIds = new Map<string, number>();
+    for (const [policyName, definition] of valid.policies) {
+      const before = await getPolicyByName(tx, policyName);
+      const saved = before && sameJson(before.definition, definition) ? before : await upsertPolicy(tx, policyName, definition);
+      policyIds.set(policyName, saved.id);
+      summary.policies.push({ name: policyName, change: !before ? 'created' : saved === before ? 'unchanged' : 'updated' });
+    }
+    for (const c of valid.connections) {
+      const policyId = policyIds.get(c.policy) ?? (await getPolicyByName(tx, c.policy))!.id;
+      const before = await getConnectionByName(tx, c.name);
+      const beforeMappings = before ? await listPriorityMappings(tx, before.id) : [];
+      const saved = await upsertConnection(tx, {
+        name: c.name,
+        source: c.source,
+        config: c.config,
+        policyId,
+        ...(c.enabled === undefined ? {} : { enabled: c.enabled }),
+        ...(c.syncIntervalMinutes === undefined ? {} : { syncIntervalMinutes: c.syncIntervalMinutes }),
+        ...(c.rateLimit === undefined ? {} : { rateLimit: c.rateLimit }),
+      });
+      await setPriorityMappings(tx, saved.id, c.mappings);
+      const unchanged =
+        before !== null &&
+        before.source === saved.source &&
+        sameJson(before.config, saved.config) &&
+        before.policyId === saved.policyId &&
+        before.enabled === saved.enabled &&
+        before.syncIntervalMinutes === saved.syncIntervalMinutes &&
+        sameJson(before.rateLimit, saved.rateLimit) &&
+        sameJson(sortMappings(beforeMappings), sortMappings(c.mappings));
+      summary.connections.push({ name: c.name, change: !before ? 'created' : unchanged ? 'unchanged' : 'updated', mappings: c.mappings.length });
+    }
+    return summary;
+  });
+}
+
+function sortMappings(mappings: readonly { rawPriority: string; severity: Severity }[]) {
+  return [...mappings].sort((a, b) => a.rawPriority.localeCompare(b.rawPriority)).map((m) => [m.rawPriority, m.severity]);
+}
+
+/** The stored configuration in the file format, literal secrets redacted. */
+export async function exportConfig(db: Db): Promise<ConfigFile> {
+  const policies = await listPolicies(db);
+  const nameOfPolicy = new Map(policies.map((p) => [p.id, p.name]));
+  const connections: NonNullable<ConfigFile['connections']> = {};
+  for (const c of await listConnections(db)) {
+    const mappings = await listPriorityMappings(db, c.id);
+    connections[c.name] = {
+      source: c.source,
+      policy: c.policyId === null ? '' : nameOfPolicy.get(c.policyId)!,
+      enabled: c.enabled,
+      syncIntervalMinutes: c.syncIntervalMinutes,
+      ...(c.rateLimit === null ? {} : { rateLimit: c.rateLimit }),
+      config: redactSecrets(c.source, c.config),
+      priorityMappings: Object.fromEntries(mappings.map((m) => [m.rawPriority, m.severity])),
+    };
+  }
+  return { policies: Object.fromEntries(policies.map((p) => [p.name, p.definition])), connections };
+}
+
+export function formatConfig(config: ConfigFile, format: 'yaml' | 'json'): string {
+  return format === 'json' ? `${JSON.stringify(config, null, 2)}\n` : YAML.stringify(config);
+}

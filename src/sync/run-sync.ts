@@ -1,0 +1,124 @@
+// `sla-sync sync` and the scheduled sync job (issue 3, "Sync"): pages of changed cases from the
+// connector, each page stored with its events, its cases' fresh SLA states and the new cursor in ONE
+// transaction (STYLE.md habit 5), so a crash repeats at most one page and loses nothing.
+import type { CaseInput as SourceCase } from '../connectors/types.ts';
+import { formatInstant } from '../core/metrics.ts';
+import type { CaseEvaluation, MetricName } from '../core/types.ts';
+import { METRICS } from '../core/types.ts';
+import { markWritebackPending, upsertCasesWithEvents } from '../store/cases-repo.ts';
+import type { DatabaseHandle, Db } from '../store/db.ts';
+import { withTransaction } from '../store/db.ts';
+import { getMetricStatesOf, saveMetricStates } from '../store/metric-states-repo.ts';
+import { getSyncCursor, recordSyncRun, saveSyncCursor } from '../store/sync-cursors-repo.ts';
+import type { ConnectionRuntime } from './connection.ts';
+import { evaluateEvents, slaFingerprint, toStoreCase } from './evaluate.ts';
+
+/** A re-evaluation due at an instant: a metric reaching its at-risk threshold or its target. */
+export interface BreachTimer {
+  caseId: number;
+  metric: MetricName;
+  at: Date;
+}
+
+export interface StoredPage {
+  caseIds: number[];
+  /** Cases whose SLA state or due time changed. */
+  changedCaseIds: number[];
+  timers: BreachTimer[];
+}
+
+/** Future instants at which a running metric turns at risk or breached. */
+export function timersFor(caseId: number, evaluation: CaseEvaluation, nowMs: number): BreachTimer[] {
+  const timers: BreachTimer[] = [];
+  for (const metric of METRICS) {
+    const m = evaluation.metrics[metric];
+    if (m.state !== 'running' && m.state !== 'at_risk') continue;
+    for (const instant of [m.atRiskAt, m.dueAt]) {
+      if (instant === null) continue;
+      const at = Date.parse(instant);
+      if (at > nowMs) timers.push({ caseId, metric, at: new Date(at) });
+    }
+  }
+  return timers;
+}
+
+/**
+ * Stores cases as the connector gave them, re-evaluates them at nowMs and flags them for writeback,
+ * all in the caller's transaction. Shared by the sync and by webhook refreshes.
+ */
+export async function storeAndEvaluate(tx: Db, runtime: ConnectionRuntime, sourceCases: readonly SourceCase[], nowMs: number): Promise<StoredPage> {
+  const defaultSeverity = runtime.policy.policy.defaultSeverity;
+  const storeCases = sourceCases.map((c) => toStoreCase(c, runtime.mapping, defaultSeverity));
+  const caseIds = await upsertCasesWithEvents(tx, runtime.connection.id, storeCases);
+  const previous = await getMetricStatesOf(tx, caseIds);
+  const evaluatedAt = formatInstant(nowMs);
+  const changedCaseIds: number[] = [];
+  const timers: BreachTimer[] = [];
+  const seen = new Set<number>();
+  for (let i = storeCases.length - 1; i >= 0; i--) {
+    const caseId = caseIds[i]!;
+    if (seen.has(caseId)) continue; // an external id twice in a page: its last version was stored
+    seen.add(caseId);
+    const evaluation = evaluateEvents(runtime.policy, storeCases[i]!.events, runtime.mapping, nowMs);
+    await saveMetricStates(tx, caseId, evaluation, evaluatedAt);
+    const before = previous.get(caseId);
+    if (!before || slaFingerprint(before) !== slaFingerprint(evaluation)) changedCaseIds.push(caseId);
+    timers.push(...timersFor(caseId, evaluation, nowMs));
+  }
+  // Every touched case is checked at its vendor: a label a person removed is put back; the
+  // connector sends nothing when the ticket already shows the SLA.
+  await markWritebackPending(tx, [...seen], true);
+  return { caseIds: [...seen], changedCaseIds, timers };
+}
+
+export interface SyncProgress {
+  connection: string;
+  pages: number;
+  cases: number;
+  changed: number;
+  elapsedMs: number;
+}
+
+export interface SyncOptions {
+  /** Ignore the stored cursor and fetch everything. */
+  full?: boolean;
+  now?: () => number;
+  /** After each committed page (progress display, enqueueing writebacks and timers). */
+  onPage?: (page: StoredPage, progress: SyncProgress) => Promise<void> | void;
+  /** Stop after this many pages (tests of crashes and resumption). */
+  maxPages?: number;
+}
+
+export interface SyncResult extends SyncProgress {
+  cursor: string | null;
+}
+
+export async function runSync(handle: DatabaseHandle, runtime: ConnectionRuntime, options: SyncOptions = {}): Promise<SyncResult> {
+  const now = options.now ?? Date.now;
+  const started = now();
+  const { connection } = runtime;
+  let cursor = options.full ? null : ((await getSyncCursor(handle.db, connection.id))?.cursor ?? null);
+  const progress: SyncProgress = { connection: connection.name, pages: 0, cases: 0, changed: 0, elapsedMs: 0 };
+  try {
+    for await (const page of runtime.connector.fetchChanges(runtime.config, cursor, runtime.ctx)) {
+      const stored = await withTransaction(handle, async (tx) => {
+        const result = await storeAndEvaluate(tx, runtime, page.cases, now());
+        await saveSyncCursor(tx, connection.id, page.nextCursor);
+        return result;
+      });
+      cursor = page.nextCursor;
+      progress.pages++;
+      progress.cases += stored.caseIds.length;
+      progress.changed += stored.changedCaseIds.length;
+      progress.elapsedMs = now() - started;
+      await options.onPage?.(stored, { ...progress });
+      if (options.maxPages !== undefined && progress.pages >= options.maxPages) break;
+    }
+    await recordSyncRun(handle.db, connection.id, formatInstant(now()), null);
+  } catch (error) {
+    await recordSyncRun(handle.db, connection.id, formatInstant(now()), error instanceof Error ? error.message : String(error)).catch(() => undefined);
+    throw error;
+  }
+  progress.elapsedMs = now() - started;
+  return { ...progress, cursor };
+}

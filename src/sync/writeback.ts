@@ -1,0 +1,96 @@
+// Writeback and re-evaluation of single cases (issue 3): the writeback job brings a ticket in line
+// with its SLA at the moment the job runs; a breach timer re-evaluates a case at the minute a metric
+// turns at risk or breached, so a label flips on time even when the ticket never changes.
+import type { SlaSnapshot, WritebackOutcome } from '../connectors/types.ts';
+import { formatInstant } from '../core/metrics.ts';
+import type { CaseEvaluation, MetricName } from '../core/types.ts';
+
+import type { StoredCase } from '../store/cases-repo.ts';
+import { getCase, getCaseEvents, getWritebackState, markWritebackPending, saveWritebackState } from '../store/cases-repo.ts';
+import type { DatabaseHandle } from '../store/db.ts';
+import { withTransaction } from '../store/db.ts';
+import { saveMetricStates } from '../store/metric-states-repo.ts';
+import { appendWritebackLog } from '../store/writeback-log-repo.ts';
+import type { ConnectionRuntime } from './connection.ts';
+import { evaluateEvents } from './evaluate.ts';
+import type { BreachTimer } from './run-sync.ts';
+import { timersFor } from './run-sync.ts';
+
+/** Per-connection runtimes, so every job of a connection in this process shares one rate limiter. */
+export type RuntimeSource = (connectionId: number) => Promise<ConnectionRuntime>;
+
+export function snapshotOf(runtime: ConnectionRuntime, evaluation: CaseEvaluation, nowMs: number): SlaSnapshot {
+  const zone = (metric: MetricName) => runtime.policy.rules.get(evaluation.metrics[metric].severity)?.calendar.timezone ?? 'UTC';
+  return {
+    evaluation,
+    timezones: { firstResponse: zone('firstResponse'), resolution: zone('resolution') },
+    evaluatedAt: formatInstant(nowMs),
+  };
+}
+
+export interface Reevaluated {
+  stored: StoredCase;
+  evaluation: CaseEvaluation;
+  timers: BreachTimer[];
+}
+
+/** Re-evaluates a stored case at nowMs and saves its states; null when the case is gone. */
+export async function reevaluateCase(handle: DatabaseHandle, runtime: ConnectionRuntime, caseId: number, nowMs: number): Promise<Reevaluated | null> {
+  return withTransaction(handle, async (tx) => {
+    const stored = await getCase(tx, caseId);
+    if (!stored) return null;
+    const events = await getCaseEvents(tx, caseId);
+    const evaluation = evaluateEvents(runtime.policy, events, runtime.mapping, nowMs);
+    await saveMetricStates(tx, caseId, evaluation, formatInstant(nowMs));
+    return { stored, evaluation, timers: timersFor(caseId, evaluation, nowMs) };
+  });
+}
+
+export interface WritebackRun {
+  outcome: WritebackOutcome | null;
+  /** Why nothing was attempted: the case is gone or its connection is paused. */
+  skipped?: 'gone' | 'paused';
+  timers: BreachTimer[];
+}
+
+/**
+ * Brings one case's ticket in line with its SLA now. Throws the connector's error (a
+ * ConnectorError, with retryAfterMs when the vendor said) so the job is retried; the failure is
+ * also in the writeback log for the admin.
+ */
+export async function runWriteback(handle: DatabaseHandle, runtimes: RuntimeSource, caseId: number, nowMs: number): Promise<WritebackRun> {
+  const found = await getCase(handle.db, caseId);
+  if (!found) return { outcome: null, skipped: 'gone', timers: [] };
+  const runtime = await runtimes(found.connectionId);
+  if (!runtime.connection.enabled) return { outcome: null, skipped: 'paused', timers: [] };
+  // Cleared before the vendor is called: a sync that changes the case meanwhile flags it again.
+  await markWritebackPending(handle.db, [caseId], false);
+  const current = await reevaluateCase(handle, runtime, caseId, nowMs);
+  if (!current) return { outcome: null, skipped: 'gone', timers: [] };
+  const previous = await getWritebackState(handle.db, caseId);
+  const ref = { externalId: current.stored.externalId, externalKey: current.stored.externalKey, attributes: current.stored.attributes ?? {} };
+  const result = await runtime.connector.writeback(runtime.config, ref, snapshotOf(runtime, current.evaluation, nowMs), previous, runtime.ctx);
+  if (!result.ok) {
+    await markWritebackPending(handle.db, [caseId], true);
+    await appendWritebackLog(handle.db, {
+      connectionId: runtime.connection.id,
+      caseId,
+      action: 'writeback',
+      payload: { code: result.error.code },
+      outcome: 'failed',
+      error: result.error.message,
+    });
+    throw result.error;
+  }
+  await saveWritebackState(handle.db, caseId, result.value.state);
+  if (result.value.calls > 0) {
+    await appendWritebackLog(handle.db, {
+      connectionId: runtime.connection.id,
+      caseId,
+      action: result.value.actions.join('; ') || 'writeback',
+      payload: { calls: result.value.calls, actions: result.value.actions },
+      outcome: 'ok',
+    });
+  }
+  return { outcome: result.value, timers: current.timers };
+}
