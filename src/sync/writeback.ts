@@ -49,7 +49,7 @@ export async function reevaluateCase(handle: DatabaseHandle, runtime: Connection
 export interface WritebackRun {
   outcome: WritebackOutcome | null;
   /** Why nothing was attempted: the case is gone or its connection is paused. */
-  skipped?: 'gone' | 'paused';
+  skipped?: 'gone' | 'paused' | 'historical';
   timers: BreachTimer[];
 }
 
@@ -68,6 +68,11 @@ export async function runWriteback(handle: DatabaseHandle, runtimes: RuntimeSour
   const current = await reevaluateCase(handle, runtime, caseId, nowMs);
   if (!current) return { outcome: null, skipped: 'gone', timers: [] };
   const previous = await getWritebackState(handle.db, caseId);
+  // A ticket closed before sla-sync ever wrote to it is history: no labels, no comment on it (a
+  // first full sync must not comment on years of closed issues). Once written to, it is kept in line.
+  if (previous === null && (current.stored.status === 'solved' || current.stored.status === 'closed')) {
+    return { outcome: null, skipped: 'historical', timers: [] };
+  }
   const ref = { externalId: current.stored.externalId, externalKey: current.stored.externalKey, attributes: current.stored.attributes ?? {} };
   const result = await runtime.connector.writeback(runtime.config, ref, snapshotOf(runtime, current.evaluation, nowMs), previous, runtime.ctx);
   if (!result.ok) {

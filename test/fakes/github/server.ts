@@ -124,6 +124,11 @@ export class FakeGithub {
     for (let i = 0; i < count; i++) this.queued.push({ kind, when });
   }
 
+  /** Change how faults behave from now on (Retry-After seconds, delay of a slow answer). */
+  setFaultTiming(timing: Pick<FakeGithubOptions, 'retryAfterSeconds' | 'slowMs'>): void {
+    Object.assign(this.options, timing);
+  }
+
   setRandomFaults(faults: RandomFaults | null): void {
     this.randomFaults = faults;
     if (faults) this.random = seededRandom(faults.seed);

@@ -1,0 +1,147 @@
+// The sync pipeline end to end against the fake GitHub API (issue 3 acceptance): 1,000 issues
+// synced page by page, evaluated, written back; a second sync makes zero write calls; faults on
+// random requests end in exactly the store of an undisturbed run.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatInstant } from '../../src/core/metrics.ts';
+import type { DatabaseHandle } from '../../src/store/db.ts';
+import { getMetricStates } from '../../src/store/metric-states-repo.ts';
+import { listWritebackPending } from '../../src/store/cases-repo.ts';
+import { applyConfig } from '../../src/sync/config.ts';
+import { loadConnectionRuntime } from '../../src/sync/connection.ts';
+import type { ConnectionRuntime } from '../../src/sync/connection.ts';
+import { runSync } from '../../src/sync/run-sync.ts';
+import { runWriteback } from '../../src/sync/writeback.ts';
+import { startFakeGithub } from '../fakes/github/server.ts';
+import type { FakeGithub } from '../fakes/github/server.ts';
+import { generateWorld } from '../fakes/github/world.ts';
+import { storeBackends } from '../helpers/db.ts';
+import { storeSnapshot } from '../helpers/snapshot.ts';
+
+export const REPOS = ['acme/support', 'acme/platform'];
+
+export function pipelineConfig(baseUrl: string) {
+  return {
+    policies: {
+      standard: {
+        calendar: {
+          timezone: 'Europe/Berlin',
+          week: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, [['09:00', '12:00'], ['13:00', '17:00']]])),
+          holidays: ['2025-01-01', '2025-04-18', '2025-04-21'],
+        },
+        severities: {
+          S1: { firstResponseMinutes: 30, resolutionMinutes: 240, calendar: '24x7', objectivePercent: 100 },
+          S2: { firstResponseMinutes: 60, resolutionMinutes: 480, objectivePercent: 95 },
+          S3: { firstResponseMinutes: 240, resolutionMinutes: 1440, objectivePercent: 90 },
+          S4: { firstResponseMinutes: 480, resolutionMinutes: 2400, objectivePercent: 90 },
+        },
+        defaultSeverity: 'S3',
+      },
+    },
+    connections: {
+      'gh-main': {
+        source: 'github',
+        policy: 'standard',
+        // The fake answers at loopback speed; the real GitHub keeps the published defaults.
+        rateLimit: { concurrency: 8, perSecond: 5000 },
+        config: {
+          baseUrl,
+          token: 'env:SLA_SYNC_TEST_GITHUB_TOKEN',
+          repositories: REPOS,
+          severityLabels: { P1: 'S1', 'priority: critical': 'S1', 'severity/1': 'S1', P2: 'S2', P3: 'S3', P4: 'S4' },
+          webhookSecret: 'env:SLA_SYNC_TEST_GITHUB_SECRET',
+        },
+      },
+    },
+  };
+}
+
+async function writeBackAll(handle: DatabaseHandle, runtime: ConnectionRuntime, nowMs: number) {
+  const outcomes = { written: 0, calls: 0, skipped: 0 };
+  for (const caseId of await listWritebackPending(handle.db)) {
+    const run = await runWriteback(handle, async () => runtime, caseId, nowMs);
+    if (run.outcome) {
+      outcomes.calls += run.outcome.calls;
+      if (run.outcome.calls > 0) outcomes.written++;
+    } else outcomes.skipped++;
+  }
+  return outcomes;
+}
+
+describe.each(storeBackends())('sync pipeline with GitHub on $name', (backend) => {
+  let handle: DatabaseHandle;
+  let fake: FakeGithub;
+  let nowMs: number;
+  const env = { SLA_SYNC_TEST_GITHUB_TOKEN: 'test-token', SLA_SYNC_TEST_GITHUB_SECRET: 'hook-secret' };
+
+  beforeAll(async () => {
+    process.env.SLA_SYNC_TEST_GITHUB_TOKEN = env.SLA_SYNC_TEST_GITHUB_TOKEN;
+    process.env.SLA_SYNC_TEST_GITHUB_SECRET = env.SLA_SYNC_TEST_GITHUB_SECRET;
+    const world = generateWorld({ seed: 7, repositories: REPOS, issuesPerRepo: 560, pullRequestShare: 0.1 });
+    fake = await startFakeGithub({ world });
+    nowMs = world.clockMs;
+    handle = await backend.open();
+    await applyConfig(handle, pipelineConfig(fake.url));
+  }, 120_000);
+  afterAll(async () => {
+    await fake?.close();
+    await handle?.close();
+  });
+
+  it('syncs 1,000 issues, writes back, and a second sync writes nothing', async () => {
+    const issues = [...fake.world.repos.values()].flatMap((r) => r.issues).filter((i) => !i.isPullRequest);
+    expect(issues.length).toBeGreaterThanOrEqual(1000);
+
+    const runtime = await loadConnectionRuntime(handle.db, 'gh-main', { env });
+    const first = await runSync(handle, runtime, { now: () => nowMs });
+    expect(first.cases).toBe(issues.length);
+    expect(first.pages).toBeGreaterThan(10);
+    expect(fake.violations).toEqual([]);
+
+    const states = await getMetricStates(handle.db, 1);
+    expect(states?.evaluatedAt).toBe(formatInstant(nowMs));
+
+    const written = await writeBackAll(handle, runtime, nowMs);
+    expect(written.written).toBeGreaterThan(0);
+    expect(fake.writeCalls).toBeGreaterThan(0);
+    expect(fake.violations).toEqual([]);
+    // Breached open issues carry the label at GitHub now.
+    const breachedLabelled = issues.filter((i) => i.labels.includes('sla: breached'));
+    expect(breachedLabelled.length).toBeGreaterThan(0);
+
+    fake.resetCounters();
+    const second = await runSync(handle, runtime, { now: () => nowMs });
+    // Our own writes touched the issues we wrote to: they come back, and are found in line.
+    expect(second.cases).toBeGreaterThan(0);
+    const again = await writeBackAll(handle, runtime, nowMs);
+    expect(again.calls).toBe(0);
+    expect(fake.writeCalls).toBe(0);
+  }, 180_000);
+
+  it('ends with exactly the undisturbed store when the API fails on random requests', async () => {
+    const clean = await storeSnapshot(handle.db, 1);
+    const disturbedHandle = await backend.open();
+    try {
+      await applyConfig(disturbedHandle, pipelineConfig(fake.url));
+      fake.setFaultTiming({ retryAfterSeconds: 1, slowMs: 1500 });
+      fake.setRandomFaults({ seed: 99, probability: { rate_limit: 0.004, secondary_rate_limit: 0.004, server_error: 0.03, slow: 0.01 } });
+      const runtime = await loadConnectionRuntime(disturbedHandle.db, 'gh-main', {
+        env,
+        rateLimit: { timeoutMs: 400, backoffMs: 5, maxRetries: 8 },
+      });
+      await runSync(disturbedHandle, runtime, { now: () => nowMs });
+      fake.setRandomFaults(null);
+      expect(fake.faultsServed.rate_limit + fake.faultsServed.secondary_rate_limit).toBeGreaterThan(2);
+      expect(fake.faultsServed.server_error).toBeGreaterThan(10);
+      expect(fake.faultsServed.slow).toBeGreaterThan(2);
+      expect(runtime.http.stats.retries).toBeGreaterThan(15);
+      const disturbed = await storeSnapshot(disturbedHandle.db, 1);
+      // The cursor differs only if GitHub's data changed; our writebacks did change updated_at, so
+      // compare the cases (the whole world state at the end is the same for both runs).
+      expect(disturbed.cases.length).toBe(clean.cases.length);
+      expect(disturbed.cases).toEqual(clean.cases);
+    } finally {
+      fake.setRandomFaults(null);
+      await disturbedHandle.close();
+    }
+  }, 180_000);
+});
