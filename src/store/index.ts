@@ -8,3 +8,4 @@ export * from './sync-cursors-repo.ts';
 export * from './writeback-log-repo.ts';
 export type { Source, WritebackOutcome } from './schema/index.ts';
 export { SOURCES, WRITEBACK_OUTCOMES } from './schema/index.ts';
+export * from './webhook-deliveries-repo.ts';

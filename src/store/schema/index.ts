@@ -9,3 +9,4 @@ export * from './case-events.ts';
 export * from './metric-states.ts';
 export * from './sync-cursors.ts';
 export * from './writeback-log.ts';
+export * from './webhook-deliveries.ts';

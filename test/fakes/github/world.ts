@@ -133,9 +133,10 @@ export class FakeWorld {
     return repo.labels.find((l) => l.name.toLowerCase() === name.toLowerCase());
   }
 
-  createIssue(repo: FakeRepo, init: { title: string; user: string; at: string; labels?: string[]; pullRequest?: boolean; body?: string }): FakeIssue {
+  /** A new issue numbered after the last one; `id` pins the id (to match a recorded webhook payload). */
+  createIssue(repo: FakeRepo, init: { title: string; user: string; at: string; labels?: string[]; pullRequest?: boolean; body?: string; id?: number }): FakeIssue {
     const issue: FakeIssue = {
-      id: this.nextIds.issue++,
+      id: init.id ?? this.nextIds.issue++,
       number: repo.issues.length + 1,
       title: init.title,
       body: init.body ?? '',

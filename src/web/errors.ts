@@ -1,0 +1,43 @@
+// One table from expected failure codes to HTTP answers (STYLE.md habit 3). Bugs are 500s.
+import type { ErrorRequestHandler } from 'express';
+import type { ConnectorErrorCode } from '../connectors/types.ts';
+import { ConnectorError } from '../connectors/types.ts';
+
+export const HTTP_STATUS_OF: Record<ConnectorErrorCode | 'not_found_route' | 'unsupported_media_type', number> = {
+  bad_signature: 401,
+  bad_payload: 400,
+  unsupported_event: 202,
+  unauthorized: 502,
+  not_found: 404,
+  rate_limited: 503,
+  unavailable: 503,
+  conflict: 409,
+  misconfigured: 500,
+  not_found_route: 404,
+  unsupported_media_type: 415,
+};
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const errorHandler: ErrorRequestHandler = (error, _req, res, _next) => {
+  if (error instanceof HttpError) {
+    res.status(error.status).json({ error: error.code, message: error.message });
+    return;
+  }
+  if (error instanceof ConnectorError) {
+    res.status(HTTP_STATUS_OF[error.code]).json({ error: error.code, message: error.message });
+    return;
+  }
+  // express.raw / express.json refusals (too large, bad encoding) carry a status.
+  const status = typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : 500;
+  if (status >= 500) console.error(error);
+  res.status(status).json({ error: status >= 500 ? 'internal' : 'bad_request', message: status >= 500 ? 'internal error' : String((error as Error).message) });
+};

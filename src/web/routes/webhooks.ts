@@ -1,0 +1,63 @@
+// POST /webhooks/:source/:connection (issue 3): the signature is checked on the raw bytes before
+// anything is parsed, the answer (202) goes out at once, and the work is queued. A vendor's
+// redelivery (same delivery id) is acknowledged and ignored.
+import express, { Router } from 'express';
+import type { ExternalRef, RawRequest } from '../../connectors/types.ts';
+import { SOURCES } from '../../connectors/types.ts';
+import { connectorFor, isBuiltSource } from '../../connectors/registry.ts';
+import { getConnectionByName } from '../../store/connections-repo.ts';
+import type { DatabaseHandle } from '../../store/db.ts';
+import { recordWebhookDelivery } from '../../store/webhook-deliveries-repo.ts';
+import { validateWith } from '../../core/validate.ts';
+import { resolveSecrets } from '../../sync/secrets.ts';
+import { HTTP_STATUS_OF, HttpError } from '../errors.ts';
+
+export interface WebhookDeps {
+  handle: DatabaseHandle;
+  /** Queues the refresh of these cases (a job; never done inline). */
+  enqueueRefresh(connectionId: number, refs: ExternalRef[]): Promise<void>;
+  env?: NodeJS.ProcessEnv;
+}
+
+const ACCEPTED_TYPES = ['application/json', 'application/x-www-form-urlencoded'];
+
+export function webhookRoutes(deps: WebhookDeps): Router {
+  const router = Router();
+  router.post(
+    '/webhooks/:source/:connection',
+    express.raw({ type: () => true, limit: '25mb' }),
+    async (req, res, next) => {
+      try {
+        const { source, connection: name } = req.params as { source: string; connection: string };
+        if (!(SOURCES as readonly string[]).includes(source) || !isBuiltSource(source)) throw new HttpError(404, 'not_found', `no webhook endpoint for source "${source}"`);
+        const connection = await getConnectionByName(deps.handle.db, name);
+        if (!connection || connection.source !== source) throw new HttpError(404, 'not_found', `no ${source} connection named "${name}"`);
+        const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+        if (!ACCEPTED_TYPES.includes(type)) throw new HttpError(415, 'unsupported_media_type', `content-type must be application/json, not "${type || 'none'}"`);
+        const connector = connectorFor(connection.source);
+        const config = validateWith(connector.configSchema, resolveSecrets(connection.source, connection.config, deps.env));
+        if (!config.ok) throw new HttpError(500, 'misconfigured', `connection "${name}" has an invalid config`);
+        const raw: RawRequest = {
+          headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : v])),
+          body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+        };
+        const verified = await connector.verifyWebhook(config.value, raw);
+        if (!verified.ok) {
+          const status = HTTP_STATUS_OF[verified.error.code];
+          res.status(status).json({ error: verified.error.code, message: verified.error.message });
+          return;
+        }
+        const event = verified.value;
+        if (event.deliveryId !== null && !(await recordWebhookDelivery(deps.handle.db, connection.id, event.deliveryId))) {
+          res.status(202).json({ accepted: false, duplicate: true, deliveryId: event.deliveryId });
+          return;
+        }
+        if (event.refs.length > 0 && connection.enabled) await deps.enqueueRefresh(connection.id, event.refs);
+        res.status(202).json({ accepted: true, event: event.name, refs: event.refs.length, paused: !connection.enabled });
+      } catch (error) {
+        next(error);
+      }
+    },
+  );
+  return router;
+}
