@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { compute } from './core/compute.ts';
 import type { ComputeInput } from './core/types.ts';
 import { validateComputeInput } from './core/validate.ts';
+import type { DatabaseHandle } from './store/db.ts';
 
 /** An expected failure of the user's input: printed as is, exit code 2. */
 export class UsageError extends Error {
@@ -17,6 +18,9 @@ interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   readStdin: () => Promise<string>;
+  /** Tests hand in their own store; by default the configured one is opened and closed. */
+  database?: () => Promise<DatabaseHandle>;
+  env?: NodeJS.ProcessEnv;
 }
 
 const processIo: Io = {
@@ -64,15 +68,50 @@ export async function runCompute(file: string | undefined, io: Io): Promise<void
   io.stdout(`${JSON.stringify(Array.isArray(raw) ? results : results[0], null, 2)}\n`);
 }
 
-async function runMigrate(io: Io): Promise<void> {
+/** Opens the configured database (embedded under ./data, or DATABASE_URL), migrated. */
+async function withDatabase<T>(io: Io, fn: (handle: DatabaseHandle) => Promise<T>): Promise<T> {
+  if (io.database) return fn(await io.database());
   const { openDatabase, migrateDatabase } = await import('./store/db.ts');
-  const handle = await openDatabase();
+  let handle: DatabaseHandle;
+  try {
+    handle = await openDatabase();
+  } catch (error) {
+    if ((error as { code?: string }).code === 'invalid_env') throw new UsageError([(error as Error).message]);
+    throw error;
+  }
   try {
     await migrateDatabase(handle);
-    io.stdout(`migrations applied (${handle.kind})\n`);
+    return await fn(handle);
   } finally {
     await handle.close();
   }
+}
+
+async function runMigrate(io: Io): Promise<void> {
+  await withDatabase(io, async (handle) => io.stdout(`migrations applied (${handle.kind})\n`));
+}
+
+async function runConfigApply(file: string | undefined, io: Io): Promise<void> {
+  const { applyConfig, parseConfigText, ConfigError } = await import('./sync/config.ts');
+  const { text, name } = await readInput(file, io);
+  try {
+    const raw = parseConfigText(text, name);
+    await withDatabase(io, async (handle) => {
+      const summary = await applyConfig(handle, raw);
+      for (const warning of summary.warnings) io.stderr(`warning: ${warning}\n`);
+      for (const p of summary.policies) io.stdout(`policy ${p.name}: ${p.change}\n`);
+      for (const c of summary.connections) io.stdout(`connection ${c.name}: ${c.change} (${c.mappings} priority mappings)\n`);
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.errors);
+    throw error;
+  }
+}
+
+async function runConfigExport(format: string, io: Io): Promise<void> {
+  if (format !== 'yaml' && format !== 'json') throw new UsageError([`--format: "${format}" is not yaml or json`]);
+  const { exportConfig, formatConfig } = await import('./sync/config.ts');
+  await withDatabase(io, async (handle) => io.stdout(formatConfig(await exportConfig(handle.db), format)));
 }
 
 export function buildProgram(io: Io): Command {
@@ -87,6 +126,18 @@ export function buildProgram(io: Io): Command {
     .description('evaluate SLA metric states: reads one input object or an array of them (JSON) from FILE or stdin, prints the results as JSON')
     .argument('[file]', 'input JSON file ("-" or none for stdin)')
     .action(async (file: string | undefined) => runCompute(file, io));
+
+  const config = program.command('config').description('configuration as data: connections, policies, priority mappings');
+  config
+    .command('apply')
+    .description('create or update everything in a JSON or YAML config file (all or nothing)')
+    .argument('[file]', 'config file ("-" or none for stdin)')
+    .action(async (file: string | undefined) => runConfigApply(file, io));
+  config
+    .command('export')
+    .description('print the stored configuration (literal secrets redacted)')
+    .option('--format <format>', 'yaml or json', 'yaml')
+    .action(async (opts: { format: string }) => runConfigExport(opts.format, io));
 
   program
     .command('migrate')

@@ -14,6 +14,8 @@ export const githubConnector = {
   fetchCase: fetchGithubCase,
   verifyWebhook: verifyGithubWebhook,
   writeback: githubWriteback,
+  // The label-to-severity map of the config is this connection's priority mapping.
+  priorityMappingsFromConfig: (cfg: GithubConfig) => ({ ...cfg.severityLabels }),
 } satisfies Connector<GithubConfig>;
 
 export { githubConfigSchema } from './config.ts';
