@@ -1,6 +1,7 @@
 // The `sla-sync` command. Every command returns an exit code: 0 done, 2 bad input or usage (with a
 // message on stderr and nothing on stdout), 1 an unexpected failure.
 import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import { Command, CommanderError } from 'commander';
 import { compute } from './core/compute.ts';
 import type { ComputeInput } from './core/types.ts';
@@ -21,11 +22,15 @@ interface Io {
   /** Tests hand in their own store; by default the configured one is opened and closed. */
   database?: () => Promise<DatabaseHandle>;
   env?: NodeJS.ProcessEnv;
+  isTTY?: boolean;
+  /** Tests end `worker` and `serve` with this instead of a signal. */
+  untilStopped?: () => Promise<void>;
 }
 
 const processIo: Io = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  isTTY: process.stderr.isTTY === true,
   readStdin: async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
@@ -114,6 +119,111 @@ async function runConfigExport(format: string, io: Io): Promise<void> {
   await withDatabase(io, async (handle) => io.stdout(formatConfig(await exportConfig(handle.db), format)));
 }
 
+/** One line of progress, rewritten in place on a terminal. */
+function progressLine(p: { connection: string; cases: number; pages: number; elapsedMs: number }): string {
+  const rate = p.elapsedMs > 0 ? Math.round((p.cases * 1000) / p.elapsedMs) : 0;
+  return `${p.connection}: ${p.cases} cases, ${p.pages} pages, ${rate} cases/s`;
+}
+
+async function runSyncCommand(opts: { connection?: string; full?: boolean }, io: Io): Promise<void> {
+  const { listConnections } = await import('./store/connections-repo.ts');
+  const { loadConnectionRuntime, findConnection } = await import('./sync/connection.ts');
+  const { runSync } = await import('./sync/run-sync.ts');
+  const { queueFor } = await import('./sync/queue.ts');
+  const { enqueueAfterStore } = await import('./sync/jobs.ts');
+  const { ConnectorError } = await import('./connectors/types.ts');
+  await withDatabase(io, async (handle) => {
+    const targets = opts.connection ? [await findConnection(handle.db, opts.connection).catch((e: unknown) => {
+      throw e instanceof ConnectorError ? new UsageError([`--connection: ${e.message}`]) : e;
+    })] : (await listConnections(handle.db)).filter((c) => c.enabled);
+    if (targets.length === 0) throw new UsageError(['no enabled connection to sync: add one with `sla-sync config apply FILE`']);
+    const queue = queueFor(handle, { maintenance: false, instanceName: 'sync-cli' });
+    await queue.start();
+    const tty = io.isTTY ?? false;
+    try {
+      for (const connection of targets) {
+        const runtime = await loadConnectionRuntime(handle.db, connection, { ...(io.env ? { env: io.env } : {}) });
+        const result = await runSync(handle, runtime, {
+          ...(opts.full ? { full: true } : {}),
+          onPage: async (page, progress) => {
+            await enqueueAfterStore(queue, page);
+            if (tty) io.stderr(`\r\x1b[2K${progressLine(progress)}`);
+          },
+        });
+        if (tty) io.stderr('\r\x1b[2K');
+        const seconds = (result.elapsedMs / 1000).toFixed(1);
+        io.stdout(`${progressLine(result)}; ${result.changed} changed SLA state; ${seconds} s; writebacks queued for a worker\n`);
+      }
+    } finally {
+      await queue.stop({ timeoutMs: 5000 });
+    }
+  });
+}
+
+/** Runs until SIGINT/SIGTERM, then stops workers before closing the database. */
+async function untilSignal(io: Io): Promise<void> {
+  if (io.untilStopped) return io.untilStopped();
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+async function runWorker(opts: { concurrency: string }, io: Io): Promise<void> {
+  const concurrency = Number(opts.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError([`--concurrency: "${opts.concurrency}" is not a whole number from 1 to 64`]);
+  const { queueFor } = await import('./sync/queue.ts');
+  const { startWorkers, reconcile } = await import('./sync/jobs.ts');
+  await withDatabase(io, async (handle) => {
+    const queue = queueFor(handle, { instanceName: 'worker', onError: (e) => io.stderr(`queue: ${e.message}\n`) });
+    await queue.start();
+    try {
+      await startWorkers({ handle, queue, concurrency: { writeback: concurrency, refresh: concurrency, 'breach-timer': concurrency }, log: (m, f) => io.stderr(`${m} ${JSON.stringify(f ?? {})}\n`) });
+      const { pending, scheduled } = await reconcile(handle, queue);
+      io.stdout(`worker started on ${handle.kind}: ${scheduled} scheduled syncs, ${pending} pending writebacks re-queued\n`);
+      await untilSignal(io);
+    } finally {
+      await queue.stop();
+    }
+  });
+}
+
+async function runServe(opts: { port: string; host: string; worker?: boolean }, io: Io): Promise<void> {
+  const port = Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError([`--port: "${opts.port}" is not a port number`]);
+  const { queueFor } = await import('./sync/queue.ts');
+  const { startWorkers, reconcile } = await import('./sync/jobs.ts');
+  const { createApp } = await import('./web/app.ts');
+  await withDatabase(io, async (handle) => {
+    const queue = queueFor(handle, { instanceName: 'serve', onError: (e) => io.stderr(`queue: ${e.message}\n`) });
+    await queue.start();
+    // PGlite is one process's database: the web server's process must also work the jobs.
+    const withWorker = opts.worker ?? handle.kind === 'pglite';
+    try {
+      if (withWorker) {
+        await startWorkers({ handle, queue, log: (m, f) => io.stderr(`${m} ${JSON.stringify(f ?? {})}\n`) });
+        await reconcile(handle, queue);
+      }
+      const app = createApp({
+        handle,
+        ...(io.env ? { env: io.env } : {}),
+        enqueueRefresh: async (connectionId, refs) => void (await queue.send('refresh', { connectionId, refs })),
+      });
+      const server = await new Promise<Server>((resolve, reject) => {
+        const s = app.listen(port, opts.host, () => resolve(s));
+        s.once('error', reject);
+      });
+      const address = server.address();
+      const shown = typeof address === 'object' && address ? `http://${opts.host}:${address.port}` : String(address);
+      io.stdout(`sla-sync listening on ${shown} (${handle.kind}${withWorker ? ', with a worker' : ''})\n`);
+      await untilSignal(io);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    } finally {
+      await queue.stop();
+    }
+  });
+}
+
 export function buildProgram(io: Io): Command {
   const program = new Command('sla-sync')
     .description('Service level agreements measured across Jira, Zendesk and GitHub Issues')
@@ -138,6 +248,28 @@ export function buildProgram(io: Io): Command {
     .description('print the stored configuration (literal secrets redacted)')
     .option('--format <format>', 'yaml or json', 'yaml')
     .action(async (opts: { format: string }) => runConfigExport(opts.format, io));
+
+  program
+    .command('sync')
+    .description('pull changes from the sources (incremental from the stored cursor), evaluate SLAs, queue writebacks')
+    .option('--connection <name>', 'only this connection')
+    .option('--full', 'ignore the cursor and fetch everything')
+    .action(async (opts: { connection?: string; full?: boolean }) => runSyncCommand(opts, io));
+
+  program
+    .command('worker')
+    .description('run jobs (syncs, webhook refreshes, writebacks, breach timers); run as many as you like on one Postgres')
+    .option('--concurrency <n>', 'jobs of each kind at once in this process', '4')
+    .action(async (opts: { concurrency: string }) => runWorker(opts, io));
+
+  program
+    .command('serve')
+    .description('run the web server (webhooks); on the embedded database also a worker in the same process')
+    .option('--port <port>', 'port to listen on', process.env['PORT'] ?? '3000')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--worker', 'also work jobs in this process (default: only on the embedded database)')
+    .option('--no-worker', 'never work jobs in this process')
+    .action(async (opts: { port: string; host: string; worker?: boolean }) => runServe(opts, io));
 
   program
     .command('migrate')

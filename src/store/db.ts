@@ -24,7 +24,7 @@ export type DatabaseHandle = {
   close(): Promise<void>;
 } & (
   | { kind: 'pglite'; client: PGlite; /** null when in memory */ dataDir: string | null }
-  | { kind: 'postgres'; client: Sql }
+  | { kind: 'postgres'; client: Sql; /** For other clients of the same database (pg-boss). */ url: string }
 );
 
 export interface OpenDatabaseOptions {
@@ -63,7 +63,7 @@ function openPostgres(url: string, max: number): DatabaseHandle {
   // onnotice: the migrator's "schema drizzle already exists, skipping" is no news.
   const client = postgres(url, { max, onnotice: () => {} });
   const db = drizzlePostgres({ client, schema });
-  return { kind: 'postgres', client, db, close: () => client.end() };
+  return { kind: 'postgres', client, url, db, close: () => client.end() };
 }
 
 /** Applies the migrations in ./drizzle that this database has not seen; a no-op when up to date. */

@@ -16,7 +16,14 @@ export const jobPayloadSchemas = {
   /** Pull a connection's changes from its cursor (or everything, with full). */
   sync: z.object({ connectionId: id, full: z.boolean().optional() }),
   /** A verified webhook named these cases: fetch them again and re-evaluate. */
-  refresh: z.object({ connectionId: id, externalIds: z.array(z.string().min(1)).min(1) }),
+  refresh: z.object({
+    connectionId: id,
+    // Refs, not bare ids: a case new to the store is fetched by what the webhook said of it
+    // (GitHub: repository and number).
+    refs: z
+      .array(z.object({ externalId: z.string().min(1), externalKey: z.string(), attributes: z.record(z.string(), z.unknown()) }))
+      .min(1),
+  }),
   /** Bring a case's labels and comment at its vendor in line with its stored SLA state. */
   writeback: z.object({ caseId: id }),
   /** A metric of a case reaches its dueAt or at-risk instant: re-evaluate it at that minute. */
@@ -78,7 +85,7 @@ export const jobSpecs: { [N in JobName]: JobSpec<N> } = {
   // A burst of webhooks for one issue coalesces into one queued refresh.
   refresh: {
     policy: 'short',
-    singletonKey: (p) => boundedKey(`${p.connectionId}:${[...p.externalIds].sort().join(',')}`),
+    singletonKey: (p) => boundedKey(`${p.connectionId}:${p.refs.map((r) => r.externalId).sort().join(',')}`),
     retry: { retryLimit: 5, retryDelay: 5, retryBackoff: true, retryDelayMax: 300 },
     expireInSeconds: 600,
   },

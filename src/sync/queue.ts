@@ -28,6 +28,7 @@
 // - Scale-out: any number of processes may start a JobQueue on one Postgres; pg-boss claims each
 //   job with SKIP LOCKED, so a job runs on one worker (again only if it outlives expireInSeconds).
 import type { PGlite } from '@electric-sql/pglite';
+import type { DatabaseHandle } from '../store/db.ts';
 import { sql } from 'drizzle-orm';
 import type { SQL } from 'drizzle-orm';
 import { PgBoss, fromDrizzle, fromPglite } from 'pg-boss';
@@ -392,4 +393,10 @@ export function syncCron(connectionId: number, intervalMinutes: number): string 
   throw new RangeError(
     `sync interval ${intervalMinutes} min: use a divisor of 60 (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60) or of 1440 in whole hours (120, 180, 240, 360, 480, 720, 1440)`,
   );
+}
+
+/** The queue in the store's own database: the same PGlite instance, or the same Postgres. */
+export function queueFor(handle: DatabaseHandle, options: Omit<CreateQueueOptions, 'database'> = {}): JobQueue {
+  const database: QueueDatabase = handle.kind === 'pglite' ? { kind: 'pglite', pglite: handle.client } : { kind: 'postgres', url: handle.url };
+  return createQueue({ ...options, database });
 }

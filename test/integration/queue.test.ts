@@ -41,7 +41,7 @@ describe.each(queueBackends().map((backend) => [backend.name, backend] as const)
 
     const at = new Date('2030-01-02T03:04:05.000Z');
     expect(await queue.send('sync', { connectionId: 1, full: true })).toMatch(/^[0-9a-f-]{36}$/);
-    expect(await queue.send('refresh', { connectionId: 1, externalIds: ['42'] })).not.toBeNull();
+    expect(await queue.send('refresh', { connectionId: 1, refs: [{ externalId: '42', externalKey: 'k', attributes: {} }] })).not.toBeNull();
     expect(await queue.send('writeback', { caseId: 7 })).not.toBeNull();
     // An ISO string is accepted for a date, and the handler gets a Date back.
     expect(await queue.send('breach-timer', { caseId: 7, metric: 'resolution', at: at.toISOString() })).not.toBeNull();
@@ -49,7 +49,7 @@ describe.each(queueBackends().map((backend) => [backend.name, backend] as const)
     await waitFor(() => (seen.length === 4 ? true : undefined));
     const byName = Object.fromEntries(seen.map((s) => [s.name, s]));
     expect(byName.sync).toEqual({ name: 'sync', payload: { connectionId: 1, full: true }, retryCount: 0 });
-    expect(byName.refresh?.payload).toEqual({ connectionId: 1, externalIds: ['42'] });
+    expect(byName.refresh?.payload).toEqual({ connectionId: 1, refs: [{ externalId: '42', externalKey: 'k', attributes: {} }] });
     expect(byName.writeback?.payload).toEqual({ caseId: 7 });
     expect(byName['breach-timer']?.payload).toEqual({ caseId: 7, metric: 'resolution', at });
     expect((byName['breach-timer']?.payload as { at: unknown }).at).toBeInstanceOf(Date);
@@ -61,7 +61,7 @@ describe.each(queueBackends().map((backend) => [backend.name, backend] as const)
     await expect(queue.send('writeback', { caseId: '7' })).rejects.toThrow(/caseId/);
     // @ts-expect-error metric is one of the engine's metrics
     await expect(queue.send('breach-timer', { caseId: 1, metric: 'nope', at: new Date() })).rejects.toThrow(/metric/);
-    await expect(queue.send('refresh', { connectionId: 1, externalIds: [] })).rejects.toThrow(/externalIds/);
+    await expect(queue.send('refresh', { connectionId: 1, refs: [] })).rejects.toThrow(/refs/);
   });
 
   it('queues a job in a store transaction: there when it commits, gone when it rolls back', async () => {
@@ -116,9 +116,9 @@ describe.each(queueBackends().map((backend) => [backend.name, backend] as const)
     const later = new Date(at.getTime() + 60_000);
     expect(await queue.send('breach-timer', { caseId: 1, metric: 'resolution', at: later }, { startAfter: later })).not.toBeNull();
 
-    expect(await queue.send('refresh', { connectionId: 1, externalIds: ['b', 'a'] })).not.toBeNull();
-    expect(await queue.send('refresh', { connectionId: 1, externalIds: ['a', 'b'] })).toBeNull();
-    expect(await queue.send('refresh', { connectionId: 2, externalIds: ['a', 'b'] })).not.toBeNull();
+    expect(await queue.send('refresh', { connectionId: 1, refs: [{ externalId: 'b', externalKey: 'k', attributes: {} }, { externalId: 'a', externalKey: 'k', attributes: {} }] })).not.toBeNull();
+    expect(await queue.send('refresh', { connectionId: 1, refs: [{ externalId: 'a', externalKey: 'k', attributes: {} }, { externalId: 'b', externalKey: 'k', attributes: {} }] })).toBeNull();
+    expect(await queue.send('refresh', { connectionId: 2, refs: [{ externalId: 'a', externalKey: 'k', attributes: {} }, { externalId: 'b', externalKey: 'k', attributes: {} }] })).not.toBeNull();
     // An explicit null key opts out.
     expect(await queue.send('writeback', { caseId: 1 }, { singletonKey: null })).not.toBeNull();
 
@@ -243,7 +243,7 @@ describe.each(queueBackends().map((backend) => [backend.name, backend] as const)
       },
       { concurrency: 3 },
     );
-    for (let i = 1; i <= 6; i++) await queue.send('refresh', { connectionId: 1, externalIds: [String(i)] });
+    for (let i = 1; i <= 6; i++) await queue.send('refresh', { connectionId: 1, refs: [{ externalId: String(i), externalKey: 'k', attributes: {} }] });
     await waitFor(() => (done === 6 ? true : undefined));
     expect(peak).toBe(3);
   });
