@@ -1,7 +1,7 @@
 // `sla-sync config apply` / `config export` (issue 3): one YAML or JSON file, validated whole, applied
 // in one transaction; secrets as env: references or literals, never printed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.ts';
+import { runCli } from '../helpers/cli.ts';
 import type { DatabaseHandle } from '../../src/store/db.ts';
 import { getConnectionByName, listPriorityMappings } from '../../src/store/connections-repo.ts';
 import { storeBackends } from '../helpers/db.ts';
@@ -44,17 +44,7 @@ describe.each(storeBackends())('config apply and export on $name', (backend) => 
   });
   afterAll(() => handle?.close());
 
-  async function cli(args: string[], stdin = '') {
-    let stdout = '';
-    let stderr = '';
-    const code = await main(['node', 'sla-sync', ...args], {
-      stdout: (t) => void (stdout += t),
-      stderr: (t) => void (stderr += t),
-      readStdin: async () => stdin,
-      database: async () => handle,
-    });
-    return { code, stdout, stderr };
-  }
+  const cli = (args: string[], stdin = '') => runCli(args, { stdin, database: handle });
 
   it('creates policies, connections and mappings, and says so', async () => {
     process.env.SUPPORT_GITHUB_TOKEN = 'ghp_secret_value_never_printed';

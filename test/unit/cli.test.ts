@@ -2,21 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const examplePath = fileURLToPath(new URL('../fixtures/compute-example.json', import.meta.url));
 const example = readFileSync(examplePath, 'utf8');
 
-async function cli(args: string[], stdin = '') {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['node', 'sla-sync', ...args], {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    readStdin: async () => stdin,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[], stdin = '') => runCli(args, { stdin });
 
 describe('sla-sync compute', () => {
   it('prints the documented output for the documented input', async () => {
