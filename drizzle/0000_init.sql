@@ -35,6 +35,27 @@ CREATE TABLE "priority_mappings" (
 	CONSTRAINT "priority_mappings_connection_id_raw_priority_pk" PRIMARY KEY("connection_id","raw_priority")
 );
 --> statement-breakpoint
+CREATE TABLE "customers" (
+	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "customers_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
+	"name" text NOT NULL,
+	"position" integer NOT NULL,
+	"match" jsonb NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "customers_name_unique" UNIQUE("name")
+);
+--> statement-breakpoint
+CREATE TABLE "policy_rules" (
+	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "policy_rules_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
+	"name" text NOT NULL,
+	"position" integer NOT NULL,
+	"when" jsonb NOT NULL,
+	"policy_id" integer NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "policy_rules_name_unique" UNIQUE("name")
+);
+--> statement-breakpoint
 CREATE TABLE "cases" (
 	"id" integer PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "cases_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 START WITH 1 CACHE 1),
 	"connection_id" integer NOT NULL,
@@ -49,6 +70,9 @@ CREATE TABLE "cases" (
 	"updated_at" timestamp with time zone NOT NULL,
 	"attributes" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"writeback_pending" boolean DEFAULT false NOT NULL,
+	"customer_id" integer,
+	"rule_id" integer,
+	"policy_id" integer,
 	"writeback_state" jsonb,
 	"synced_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "cases_connection_external_id_unique" UNIQUE("connection_id","external_id")
@@ -112,7 +136,11 @@ CREATE TABLE "webhook_deliveries" (
 --> statement-breakpoint
 ALTER TABLE "connections" ADD CONSTRAINT "connections_policy_id_policies_id_fk" FOREIGN KEY ("policy_id") REFERENCES "public"."policies"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "priority_mappings" ADD CONSTRAINT "priority_mappings_connection_id_connections_id_fk" FOREIGN KEY ("connection_id") REFERENCES "public"."connections"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "policy_rules" ADD CONSTRAINT "policy_rules_policy_id_policies_id_fk" FOREIGN KEY ("policy_id") REFERENCES "public"."policies"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "cases" ADD CONSTRAINT "cases_connection_id_connections_id_fk" FOREIGN KEY ("connection_id") REFERENCES "public"."connections"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "cases" ADD CONSTRAINT "cases_customer_id_customers_id_fk" FOREIGN KEY ("customer_id") REFERENCES "public"."customers"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "cases" ADD CONSTRAINT "cases_rule_id_policy_rules_id_fk" FOREIGN KEY ("rule_id") REFERENCES "public"."policy_rules"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "cases" ADD CONSTRAINT "cases_policy_id_policies_id_fk" FOREIGN KEY ("policy_id") REFERENCES "public"."policies"("id") ON DELETE restrict ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "case_events" ADD CONSTRAINT "case_events_case_id_cases_id_fk" FOREIGN KEY ("case_id") REFERENCES "public"."cases"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "metric_states" ADD CONSTRAINT "metric_states_case_id_cases_id_fk" FOREIGN KEY ("case_id") REFERENCES "public"."cases"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sync_cursors" ADD CONSTRAINT "sync_cursors_connection_id_connections_id_fk" FOREIGN KEY ("connection_id") REFERENCES "public"."connections"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -121,6 +149,8 @@ ALTER TABLE "writeback_log" ADD CONSTRAINT "writeback_log_connection_id_connecti
 ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "webhook_deliveries_connection_id_connections_id_fk" FOREIGN KEY ("connection_id") REFERENCES "public"."connections"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "cases_connection_severity_idx" ON "cases" USING btree ("connection_id","severity");--> statement-breakpoint
 CREATE INDEX "cases_severity_idx" ON "cases" USING btree ("severity");--> statement-breakpoint
+CREATE INDEX "cases_customer_idx" ON "cases" USING btree ("customer_id");--> statement-breakpoint
+CREATE INDEX "cases_policy_idx" ON "cases" USING btree ("policy_id");--> statement-breakpoint
 CREATE INDEX "cases_writeback_pending_idx" ON "cases" USING btree ("id") WHERE writeback_pending;--> statement-breakpoint
 CREATE INDEX "metric_states_metric_completed_idx" ON "metric_states" USING btree ("metric","completed_at");--> statement-breakpoint
 CREATE INDEX "metric_states_state_due_idx" ON "metric_states" USING btree ("state","due_at");--> statement-breakpoint

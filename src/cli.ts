@@ -106,6 +106,10 @@ async function runConfigApply(file: string | undefined, io: Io): Promise<void> {
       for (const warning of summary.warnings) io.stderr(`warning: ${warning}\n`);
       for (const p of summary.policies) io.stdout(`policy ${p.name}: ${p.change}\n`);
       for (const c of summary.connections) io.stdout(`connection ${c.name}: ${c.change} (${c.mappings} priority mappings)\n`);
+      if (summary.customers !== 'absent') io.stdout(`customers: ${summary.customers}\n`);
+      if (summary.rules !== 'absent') io.stdout(`rules: ${summary.rules}\n`);
+      const r = summary.reevaluated;
+      if (r.checked > 0) io.stdout(`re-evaluated ${r.checked} cases: ${r.reassigned} changed agreement, ${r.changed} changed SLA state (writebacks pending)\n`);
     });
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.errors);
@@ -117,6 +121,38 @@ async function runConfigExport(format: string, io: Io): Promise<void> {
   if (format !== 'yaml' && format !== 'json') throw new UsageError([`--format: "${format}" is not yaml or json`]);
   const { exportConfig, formatConfig } = await import('./sync/config.ts');
   await withDatabase(io, async (handle) => io.stdout(formatConfig(await exportConfig(handle.db), format)));
+}
+
+async function runExplain(connection: string, key: string, opts: { format: string; now?: string }, io: Io): Promise<void> {
+  if (opts.format !== 'text' && opts.format !== 'json') throw new UsageError([`--format: "${opts.format}" is not text or json`]);
+  const nowMs = opts.now === undefined ? Date.now() : Date.parse(opts.now);
+  if (Number.isNaN(nowMs)) throw new UsageError([`--now: "${opts.now}" is not an ISO 8601 instant`]);
+  const { explainStoredCase, CaseNotFoundError } = await import('./sync/explain.ts');
+  const { renderExplanation } = await import('./core/explain.ts');
+  const { ConnectorError } = await import('./connectors/types.ts');
+  await withDatabase(io, async (handle) => {
+    let explanation;
+    try {
+      explanation = await explainStoredCase(handle.db, connection, key, nowMs);
+    } catch (error) {
+      if (error instanceof CaseNotFoundError || error instanceof ConnectorError) throw new UsageError([error.message]);
+      throw error;
+    }
+    if (opts.format === 'json') {
+      io.stdout(`${JSON.stringify(explanation, null, 2)}\n`);
+      return;
+    }
+    const c = explanation.case;
+    const lines = [
+      `${c.externalKey}  ${c.title}`,
+      `${c.url}`,
+      `customer: ${explanation.customer ?? '(none)'}; policy: ${explanation.policy} (${explanation.rule === null ? "the connection's default" : `rule "${explanation.rule}"`})`,
+      `calendars: ${Object.entries(explanation.calendars).map(([s, label]) => `${s} ${label}`).join(', ')}`,
+      '',
+      ...renderExplanation(explanation, explanation.now),
+    ];
+    io.stdout(`${lines.join('\n')}\n`);
+  });
 }
 
 /** One line of progress, rewritten in place on a terminal. */
@@ -270,6 +306,15 @@ export function buildProgram(io: Io): Command {
     .option('--worker', 'also work jobs in this process (default: only on the embedded database)')
     .option('--no-worker', 'never work jobs in this process')
     .action(async (opts: { port: string; host: string; worker?: boolean }) => runServe(opts, io));
+
+  program
+    .command('explain')
+    .description('why a case has the SLA it has: its customer, policy and rule, and what each event did to each clock')
+    .argument('<connection>', 'connection name')
+    .argument('<key>', 'the case\'s key (SUP-42, owner/repo#12, #4711) or external id')
+    .option('--format <format>', 'text or json', 'text')
+    .option('--now <instant>', 'evaluate at this instant instead of now')
+    .action(async (connection: string, key: string, opts: { format: string; now?: string }) => runExplain(connection, key, opts, io));
 
   program
     .command('migrate')

@@ -22,6 +22,8 @@ export interface CaseInput {
   updatedAt: string;
   /** Vendor facts (repository, labels, project...) for writeback and rules. */
   attributes?: Record<string, unknown>;
+  /** The agreement that applies (customer, rule, policy ids), when resolved. */
+  agreement?: { customerId: number | null; ruleId: number | null; policyId: number };
   events: readonly CaseEventInput[];
 }
 
@@ -65,6 +67,9 @@ export async function upsertCasesWithEvents(
             createdAt: excluded(cases.createdAt),
             updatedAt: excluded(cases.updatedAt),
             attributes: excluded(cases.attributes),
+            customerId: excluded(cases.customerId),
+            ruleId: excluded(cases.ruleId),
+            policyId: excluded(cases.policyId),
             syncedAt: sql`now()`,
           },
         })
@@ -149,6 +154,25 @@ export async function listWritebackPending(db: Db, limit = 10_000): Promise<numb
   return rows.map((r) => r.id);
 }
 
+/** A connection's case by its external key ("SUP-42", "owner/repo#12") or external id. */
+export async function findCase(db: Db, connectionId: number, keyOrId: string): Promise<StoredCase | null> {
+  const [row] = await db
+    .select()
+    .from(cases)
+    .where(and(eq(cases.connectionId, connectionId), or(eq(cases.externalKey, keyOrId), eq(cases.externalId, keyOrId))))
+    .limit(1);
+  return row ? toStoredCase(row) : null;
+}
+
+/** Every case of a connection with its vendor attributes, by id. */
+export async function listCaseRefs(db: Db, connectionId: number): Promise<{ id: number; externalId: string; attributes: Record<string, unknown> }[]> {
+  return db
+    .select({ id: cases.id, externalId: cases.externalId, attributes: cases.attributes })
+    .from(cases)
+    .where(eq(cases.connectionId, connectionId))
+    .orderBy(asc(cases.id));
+}
+
 /** Ids of a connection's cases by external id (those that exist). */
 export async function caseIdsByExternalId(db: Db, connectionId: number, externalIds: readonly string[]): Promise<Map<string, number>> {
   if (externalIds.length === 0) return new Map();
@@ -182,6 +206,7 @@ function toCaseRow(connectionId: number, c: CaseInput): typeof cases.$inferInser
     createdAt: toDate(c.createdAt),
     updatedAt: toDate(c.updatedAt),
     attributes: c.attributes ?? {},
+    ...(c.agreement ? { customerId: c.agreement.customerId, ruleId: c.agreement.ruleId, policyId: c.agreement.policyId } : {}),
   };
 }
 

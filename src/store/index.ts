@@ -9,3 +9,4 @@ export * from './writeback-log-repo.ts';
 export type { Source, WritebackOutcome } from './schema/index.ts';
 export { SOURCES, WRITEBACK_OUTCOMES } from './schema/index.ts';
 export * from './webhook-deliveries-repo.ts';
+export * from './agreements-repo.ts';

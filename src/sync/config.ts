@@ -8,6 +8,10 @@ import { SECRET_FIELDS, connectorFor, isBuiltSource } from '../connectors/regist
 import { SOURCES } from '../connectors/types.ts';
 import type { Policy, Severity } from '../core/types.ts';
 import { SEVERITIES } from '../core/types.ts';
+import type { CustomerSpec, PolicyRule } from '../core/agreements.ts';
+import { CUSTOMER_MATCH_FIELDS, RULE_CONDITIONS } from '../core/agreements.ts';
+import { listCustomers, listPolicyRules, replaceCustomers, replacePolicyRules } from '../store/agreements-repo.ts';
+import { reassignCases } from './agreements.ts';
 import { formatPath, validatePolicy, validateWith } from '../core/validate.ts';
 import type { DatabaseHandle, Db } from '../store/db.ts';
 import { withTransaction } from '../store/db.ts';
@@ -35,14 +39,44 @@ const connectionEntry = z.strictObject({
   priorityMappings: z.record(z.string().min(1), z.enum(SEVERITIES, { error: 'is not a severity (S1..S4)' })).optional(),
 });
 
+const values = z.array(z.string().min(1), { error: 'is not a list of values' }).min(1, { error: 'is empty' });
+
+const customerEntry = z.strictObject({
+  name,
+  match: z
+    .array(
+      z.strictObject({
+        connection: name.optional(),
+        field: z.enum(CUSTOMER_MATCH_FIELDS, { error: `is not a field (${CUSTOMER_MATCH_FIELDS.join(', ')})` }),
+        fieldId: z.string().min(1).optional(),
+        values,
+      }),
+    )
+    .min(1, { error: 'is empty: a customer needs a way to be recognised' }),
+});
+
+const ruleEntry = z.strictObject({
+  name,
+  when: z.strictObject(Object.fromEntries(RULE_CONDITIONS.map((c) => [c, values.optional()])) as Record<(typeof RULE_CONDITIONS)[number], z.ZodOptional<typeof values>>),
+  policy: name,
+});
+
 export const configFileSchema = z.strictObject({
   policies: z.record(name, z.unknown()).optional(),
   connections: z.record(name, connectionEntry).optional(),
+  /** Ordered: the first customer that recognises a case is its customer. Replaces the stored list. */
+  customers: z.array(customerEntry).optional(),
+  /** Ordered: the first rule that matches picks the policy. Replaces the stored list. */
+  rules: z.array(ruleEntry).optional(),
 });
 
 export type ConfigFile = z.output<typeof configFileSchema>;
 
 export interface ApplySummary {
+  customers: 'replaced' | 'unchanged' | 'absent';
+  rules: 'replaced' | 'unchanged' | 'absent';
+  /** Cases re-evaluated because their agreement, policy or mapping changed. */
+  reevaluated: { checked: number; reassigned: number; changed: number };
   policies: { name: string; change: 'created' | 'updated' | 'unchanged' }[];
   connections: { name: string; change: 'created' | 'updated' | 'unchanged'; mappings: number }[];
   /** Not errors: e.g. an env: reference whose variable this process does not have. */
@@ -77,7 +111,15 @@ interface ValidConnection {
 }
 
 /** Everything checked, nothing written: returns the errors of the whole file at once. */
-async function validateConfig(db: Db, raw: unknown): Promise<{ policies: Map<string, Policy>; connections: ValidConnection[]; warnings: string[] }> {
+interface ValidConfig {
+  policies: Map<string, Policy>;
+  connections: ValidConnection[];
+  customers?: CustomerSpec[];
+  rules?: PolicyRule[];
+  warnings: string[];
+}
+
+async function validateConfig(db: Db, raw: unknown): Promise<ValidConfig> {
   const top = validateWith(configFileSchema, raw);
   if (!top.ok) throw new ConfigError(top.errors);
   const errors: string[] = [];
@@ -129,8 +171,42 @@ async function validateConfig(db: Db, raw: unknown): Promise<{ policies: Map<str
       ...(entry.rateLimit === undefined ? {} : { rateLimit: entry.rateLimit }),
     });
   }
+  // Customers and rules name connections, customers and policies: each must exist in the file or the store.
+  const storedConnections = new Set((await listConnections(db)).map((c) => c.name));
+  const knownConnection = (n: string) => Object.hasOwn(top.value.connections ?? {}, n) || storedConnections.has(n);
+  const customers = top.value.customers;
+  const customerNames = new Set(customers ? customers.map((c) => c.name) : (await listCustomers(db)).map((c) => c.name));
+  const seen = new Set<string>();
+  customers?.forEach((c, i) => {
+    if (seen.has(c.name)) errors.push(`customers[${i}].name: "${c.name}" is listed twice`);
+    seen.add(c.name);
+    c.match.forEach((m, j) => {
+      if (m.connection !== undefined && !knownConnection(m.connection)) errors.push(`customers[${i}].match[${j}].connection: "${m.connection}" is neither in this file nor stored`);
+      if (m.field === 'field' && m.fieldId === undefined) errors.push(`customers[${i}].match[${j}].fieldId: is required for field "field"`);
+    });
+  });
+  const rules = top.value.rules;
+  const ruleNames = new Set<string>();
+  for (const [i, r] of (rules ?? []).entries()) {
+    if (ruleNames.has(r.name)) errors.push(`rules[${i}].name: "${r.name}" is listed twice`);
+    ruleNames.add(r.name);
+    if (Object.keys(r.when).length === 0) errors.push(`rules[${i}].when: is empty: a rule needs a condition (the connection's policy is the default)`);
+    if (!policies.has(r.policy) && !(await getPolicyByName(db, r.policy))) errors.push(`rules[${i}].policy: "${r.policy}" is neither in this file nor stored`);
+    r.when.customer?.forEach((c, j) => {
+      if (!customerNames.has(c)) errors.push(`rules[${i}].when.customer[${j}]: "${c}" is not a customer`);
+    });
+    r.when.connection?.forEach((c, j) => {
+      if (!knownConnection(c)) errors.push(`rules[${i}].when.connection[${j}]: "${c}" is neither in this file nor stored`);
+    });
+  }
   if (errors.length > 0) throw new ConfigError(errors);
-  return { policies, connections, warnings };
+  return {
+    policies,
+    connections,
+    warnings,
+    ...(customers ? { customers: customers.map((c) => ({ name: c.name, match: c.match })) } : {}),
+    ...(rules ? { rules } : {}),
+  };
 }
 
 /** A validation message quoting a value must never quote a resolved secret. */
@@ -155,10 +231,10 @@ function canonicalJson(value: unknown): string {
 const sameJson = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
 
 /** Validates the whole file, then creates or updates everything in it in one transaction. */
-export async function applyConfig(handle: DatabaseHandle, raw: unknown): Promise<ApplySummary> {
+export async function applyConfig(handle: DatabaseHandle, raw: unknown, now: () => number = Date.now): Promise<ApplySummary> {
   const valid = await validateConfig(handle.db, raw);
   return withTransaction(handle, async (tx) => {
-    const summary: ApplySummary = { policies: [], connections: [], warnings: valid.warnings };
+    const summary: ApplySummary = { policies: [], connections: [], warnings: valid.warnings, customers: 'absent', rules: 'absent', reevaluated: { checked: 0, reassigned: 0, changed: 0 } };
     const policyIds = new Map<string, number>();
     for (const [policyName, definition] of valid.policies) {
       const before = await getPolicyByName(tx, policyName);
@@ -191,6 +267,29 @@ export async function applyConfig(handle: DatabaseHandle, raw: unknown): Promise
         sameJson(sortMappings(beforeMappings), sortMappings(c.mappings));
       summary.connections.push({ name: c.name, change: !before ? 'created' : unchanged ? 'unchanged' : 'updated', mappings: c.mappings.length });
     }
+    if (valid.customers) {
+      const before = (await listCustomers(tx)).map(({ name, match }) => ({ name, match }));
+      summary.customers = sameJson(before, valid.customers) ? 'unchanged' : 'replaced';
+      if (summary.customers === 'replaced') await replaceCustomers(tx, valid.customers);
+    }
+    if (valid.rules) {
+      const before = (await listPolicyRules(tx)).map(({ name, when, policy }) => ({ name, when, policy }));
+      summary.rules = sameJson(before, valid.rules) ? 'unchanged' : 'replaced';
+      if (summary.rules === 'replaced') {
+        const idOf = async (n: string) => policyIds.get(n) ?? (await getPolicyByName(tx, n))!.id;
+        await replacePolicyRules(tx, await Promise.all(valid.rules.map(async (r) => ({ ...r, policyId: await idOf(r.policy) }))));
+      }
+    }
+    // Anything that decides a case's SLA changed: re-evaluate, writing exactly the cases affected.
+    const anythingChanged =
+      summary.customers === 'replaced' ||
+      summary.rules === 'replaced' ||
+      summary.policies.some((p) => p.change === 'updated') ||
+      summary.connections.some((c) => c.change === 'updated');
+    if (anythingChanged) {
+      const { checked, reassigned, changed } = await reassignCases(tx, now());
+      summary.reevaluated = { checked, reassigned, changed };
+    }
     return summary;
   });
 }
@@ -216,7 +315,18 @@ export async function exportConfig(db: Db): Promise<ConfigFile> {
       priorityMappings: Object.fromEntries(mappings.map((m) => [m.rawPriority, m.severity])),
     };
   }
-  return { policies: Object.fromEntries(policies.map((p) => [p.name, p.definition])), connections };
+  const customers = (await listCustomers(db)).map(({ name, match }) => ({ name, match: match.map((m) => ({ ...m, values: [...m.values] })) }));
+  const rules = (await listPolicyRules(db)).map(({ name, when, policy }) => ({
+    name,
+    when: Object.fromEntries(Object.entries(when).map(([k, v]) => [k, [...(v ?? [])]])),
+    policy,
+  }));
+  return {
+    policies: Object.fromEntries(policies.map((p) => [p.name, p.definition])),
+    connections,
+    ...(customers.length > 0 ? { customers } : {}),
+    ...(rules.length > 0 ? { rules } : {}),
+  };
 }
 
 export function formatConfig(config: ConfigFile, format: 'yaml' | 'json'): string {

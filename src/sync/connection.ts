@@ -11,6 +11,8 @@ import type { Connection } from '../store/connections-repo.ts';
 import { getConnection, getConnectionByName, listPriorityMappings } from '../store/connections-repo.ts';
 import type { Db } from '../store/db.ts';
 import { getPolicy } from '../store/policies-repo.ts';
+import type { AgreementContext } from './agreements.ts';
+import { loadAgreementContext } from './agreements.ts';
 import type { PriorityMap } from './evaluate.ts';
 import { priorityMap } from './evaluate.ts';
 import type { LimitedFetch, RateLimitOptions } from './http.ts';
@@ -34,8 +36,11 @@ export interface ConnectionRuntime {
   connector: AnyConnector;
   /** Parsed by the connector's schema, secrets resolved. */
   config: unknown;
+  /** The connection's default policy (when no rule picks another). */
   policy: CompiledPolicy;
   mapping: PriorityMap;
+  /** Customers, rules and policies, to resolve each case's agreement (issue 7). */
+  agreements: AgreementContext;
   ctx: ConnectorContext;
   http: LimitedFetch;
 }
@@ -81,6 +86,7 @@ export async function loadConnectionRuntime(db: Db, ref: string | number | Conne
     config: parsed.value,
     policy: compilePolicy(stored.definition),
     mapping,
+    agreements: await loadAgreementContext(db),
     http,
     ctx: { fetch: http.fetch, log },
   };

@@ -10,6 +10,8 @@ import type { DatabaseHandle, Db } from '../store/db.ts';
 import { withTransaction } from '../store/db.ts';
 import { getMetricStatesOf, saveMetricStates } from '../store/metric-states-repo.ts';
 import { getSyncCursor, recordSyncRun, saveSyncCursor } from '../store/sync-cursors-repo.ts';
+import { ConnectorError } from '../connectors/types.ts';
+import { agreementFor } from './agreements.ts';
 import type { ConnectionRuntime } from './connection.ts';
 import { evaluateEvents, slaFingerprint, toStoreCase } from './evaluate.ts';
 
@@ -47,8 +49,16 @@ export function timersFor(caseId: number, evaluation: CaseEvaluation, nowMs: num
  * all in the caller's transaction. Shared by the sync and by webhook refreshes.
  */
 export async function storeAndEvaluate(tx: Db, runtime: ConnectionRuntime, sourceCases: readonly SourceCase[], nowMs: number): Promise<StoredPage> {
-  const defaultSeverity = runtime.policy.policy.defaultSeverity;
-  const storeCases = sourceCases.map((c) => toStoreCase(c, runtime.mapping, defaultSeverity));
+  // Each case's agreement first (customer, rule, policy): its policy decides targets and severity.
+  const agreements = sourceCases.map((c) => {
+    const agreement = agreementFor(runtime.agreements, runtime.connection, c.attributes);
+    if (!agreement) throw new ConnectorError('misconfigured', `connection "${runtime.connection.name}" has no policy`);
+    return agreement;
+  });
+  const storeCases = sourceCases.map((c, i) => ({
+    ...toStoreCase(c, runtime.mapping, agreements[i]!.policy.policy.defaultSeverity),
+    agreement: agreements[i]!.ids,
+  }));
   const caseIds = await upsertCasesWithEvents(tx, runtime.connection.id, storeCases);
   const previous = await getMetricStatesOf(tx, caseIds);
   const evaluatedAt = formatInstant(nowMs);
@@ -59,7 +69,7 @@ export async function storeAndEvaluate(tx: Db, runtime: ConnectionRuntime, sourc
     const caseId = caseIds[i]!;
     if (seen.has(caseId)) continue; // an external id twice in a page: its last version was stored
     seen.add(caseId);
-    const evaluation = evaluateEvents(runtime.policy, storeCases[i]!.events, runtime.mapping, nowMs);
+    const evaluation = evaluateEvents(agreements[i]!.policy, storeCases[i]!.events, runtime.mapping, nowMs);
     await saveMetricStates(tx, caseId, evaluation, evaluatedAt);
     const before = previous.get(caseId);
     if (!before || slaFingerprint(before) !== slaFingerprint(evaluation)) changedCaseIds.push(caseId);

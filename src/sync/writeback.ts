@@ -11,6 +11,10 @@ import type { DatabaseHandle } from '../store/db.ts';
 import { withTransaction } from '../store/db.ts';
 import { saveMetricStates } from '../store/metric-states-repo.ts';
 import { appendWritebackLog } from '../store/writeback-log-repo.ts';
+import type { CompiledPolicy } from '../core/metrics.ts';
+import { setCaseAgreement } from '../store/agreements-repo.ts';
+import type { ResolvedAgreement } from './agreements.ts';
+import { agreementFor } from './agreements.ts';
 import type { ConnectionRuntime } from './connection.ts';
 import { evaluateEvents } from './evaluate.ts';
 import type { BreachTimer } from './run-sync.ts';
@@ -19,8 +23,8 @@ import { timersFor } from './run-sync.ts';
 /** Per-connection runtimes, so every job of a connection in this process shares one rate limiter. */
 export type RuntimeSource = (connectionId: number) => Promise<ConnectionRuntime>;
 
-export function snapshotOf(runtime: ConnectionRuntime, evaluation: CaseEvaluation, nowMs: number): SlaSnapshot {
-  const zone = (metric: MetricName) => runtime.policy.rules.get(evaluation.metrics[metric].severity)?.calendar.timezone ?? 'UTC';
+export function snapshotOf(policy: CompiledPolicy, evaluation: CaseEvaluation, nowMs: number): SlaSnapshot {
+  const zone = (metric: MetricName) => policy.rules.get(evaluation.metrics[metric].severity)?.calendar.timezone ?? 'UTC';
   return {
     evaluation,
     timezones: { firstResponse: zone('firstResponse'), resolution: zone('resolution') },
@@ -31,6 +35,7 @@ export function snapshotOf(runtime: ConnectionRuntime, evaluation: CaseEvaluatio
 export interface Reevaluated {
   stored: StoredCase;
   evaluation: CaseEvaluation;
+  agreement: ResolvedAgreement;
   timers: BreachTimer[];
 }
 
@@ -39,10 +44,14 @@ export async function reevaluateCase(handle: DatabaseHandle, runtime: Connection
   return withTransaction(handle, async (tx) => {
     const stored = await getCase(tx, caseId);
     if (!stored) return null;
+    // Resolved again: a rule or customer change since the last sync applies at once.
+    const agreement = agreementFor(runtime.agreements, runtime.connection, stored.attributes ?? {});
+    if (!agreement) return null;
     const events = await getCaseEvents(tx, caseId);
-    const evaluation = evaluateEvents(runtime.policy, events, runtime.mapping, nowMs);
+    const evaluation = evaluateEvents(agreement.policy, events, runtime.mapping, nowMs);
+    await setCaseAgreement(tx, caseId, agreement.ids);
     await saveMetricStates(tx, caseId, evaluation, formatInstant(nowMs));
-    return { stored, evaluation, timers: timersFor(caseId, evaluation, nowMs) };
+    return { stored, evaluation, agreement, timers: timersFor(caseId, evaluation, nowMs) };
   });
 }
 
@@ -74,7 +83,7 @@ export async function runWriteback(handle: DatabaseHandle, runtimes: RuntimeSour
     return { outcome: null, skipped: 'historical', timers: [] };
   }
   const ref = { externalId: current.stored.externalId, externalKey: current.stored.externalKey, attributes: current.stored.attributes ?? {} };
-  const result = await runtime.connector.writeback(runtime.config, ref, snapshotOf(runtime, current.evaluation, nowMs), previous, runtime.ctx);
+  const result = await runtime.connector.writeback(runtime.config, ref, snapshotOf(current.agreement.policy, current.evaluation, nowMs), previous, runtime.ctx);
   if (!result.ok) {
     await markWritebackPending(handle.db, [caseId], true);
     await appendWritebackLog(handle.db, {

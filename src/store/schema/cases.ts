@@ -2,6 +2,9 @@ import { sql } from 'drizzle-orm';
 import { boolean, index, integer, jsonb, pgTable, text, unique } from 'drizzle-orm/pg-core';
 import { severityEnum, statusEnum, timestamptz } from './columns.ts';
 import { connections } from './connections.ts';
+import { customers } from './customers.ts';
+import { policies } from './policies.ts';
+import { policyRules } from './policy-rules.ts';
 
 /** A ticket or issue of one connection, normalized. */
 export const cases = pgTable(
@@ -31,6 +34,10 @@ export const cases = pgTable(
      * nothing (workers re-enqueue flagged cases when they start).
      */
     writebackPending: boolean('writeback_pending').notNull().default(false),
+    /** The agreement that applies (issue 7): the customer, the rule that chose the policy, the policy. */
+    customerId: integer('customer_id').references(() => customers.id, { onDelete: 'set null' }),
+    ruleId: integer('rule_id').references(() => policyRules.id, { onDelete: 'set null' }),
+    policyId: integer('policy_id').references(() => policies.id, { onDelete: 'restrict' }),
     /** What the connector last wrote back to the ticket (opaque to all but that connector). */
     writebackState: jsonb('writeback_state').$type<Record<string, unknown>>(),
     syncedAt: timestamptz('synced_at').notNull().defaultNow(),
@@ -40,6 +47,8 @@ export const cases = pgTable(
     unique('cases_connection_external_id_unique').on(t.connectionId, t.externalId),
     index('cases_connection_severity_idx').on(t.connectionId, t.severity),
     index('cases_severity_idx').on(t.severity),
+    index('cases_customer_idx').on(t.customerId),
+    index('cases_policy_idx').on(t.policyId),
     index('cases_writeback_pending_idx').on(t.id).where(sql`writeback_pending`),
   ],
 );

@@ -4,6 +4,8 @@ export * from './columns.ts';
 export * from './policies.ts';
 export * from './connections.ts';
 export * from './priority-mappings.ts';
+export * from './customers.ts';
+export * from './policy-rules.ts';
 export * from './cases.ts';
 export * from './case-events.ts';
 export * from './metric-states.ts';

@@ -1,0 +1,46 @@
+// `sla-sync explain` (issue 7): a stored case, the agreement that applies to it and why, and what
+// each of its events did to each clock, ending in the same states `compute` gives.
+import type { Explanation } from '../core/explain.ts';
+import { explainCase } from '../core/explain.ts';
+import { formatInstant } from '../core/metrics.ts';
+import type { StoredCase } from '../store/cases-repo.ts';
+import { findCase, getCaseEvents } from '../store/cases-repo.ts';
+import type { Db } from '../store/db.ts';
+import { agreementFor, loadAgreementContext } from './agreements.ts';
+import { findConnection } from './connection.ts';
+import { toCoreEvents } from './evaluate.ts';
+
+export interface CaseExplanation extends Explanation {
+  case: Pick<StoredCase, 'id' | 'externalKey' | 'url' | 'title' | 'status' | 'rawPriority'> & { connection: string };
+  customer: string | null;
+  policy: string;
+  /** The rule that chose the policy; null: the connection's default policy. */
+  rule: string | null;
+  now: string;
+}
+
+export class CaseNotFoundError extends Error {}
+
+export async function explainStoredCase(db: Db, connectionName: string, keyOrId: string, nowMs: number): Promise<CaseExplanation> {
+  const connection = await findConnection(db, connectionName);
+  const stored = await findCase(db, connection.id, keyOrId);
+  if (!stored) throw new CaseNotFoundError(`connection "${connectionName}" has no case "${keyOrId}"`);
+  return explainCaseRecord(db, stored, nowMs);
+}
+
+export async function explainCaseRecord(db: Db, stored: StoredCase, nowMs: number): Promise<CaseExplanation> {
+  const context = await loadAgreementContext(db);
+  const entry = context.connections.get(stored.connectionId)!;
+  const agreement = agreementFor(context, entry.connection, stored.attributes ?? {});
+  if (!agreement) throw new CaseNotFoundError(`connection "${entry.connection.name}" has no policy`);
+  const events = toCoreEvents(await getCaseEvents(db, stored.id), entry.mapping, agreement.policy.policy.defaultSeverity);
+  const explanation = explainCase(agreement.policy, events, nowMs);
+  return {
+    case: { id: stored.id, externalKey: stored.externalKey, url: stored.url, title: stored.title, status: stored.status, rawPriority: stored.rawPriority, connection: entry.connection.name },
+    customer: agreement.customer,
+    policy: agreement.policyName,
+    rule: agreement.rule,
+    now: formatInstant(nowMs),
+    ...explanation,
+  };
+}
