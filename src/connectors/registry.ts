@@ -1,6 +1,7 @@
-// The one typed registry of connectors (issue 3): no discovery, no plugins. Jira (issue 4) and
-// Zendesk (issue 5) join here when they are built; until then asking for them is a clear error.
+// The one typed registry of connectors (issue 3): no discovery, no plugins.
 import { githubConnector } from './github/index.ts';
+import { jiraConnector } from './jira/index.ts';
+import { zendeskConnector } from './zendesk/index.ts';
 import type { Connector, Source } from './types.ts';
 import { ConnectorError } from './types.ts';
 
@@ -10,8 +11,10 @@ import { ConnectorError } from './types.ts';
 export type AnyConnector = Connector<any>;
 
 export const connectors = {
+  jira: jiraConnector,
+  zendesk: zendeskConnector,
   github: githubConnector,
-} as const satisfies Partial<Record<Source, AnyConnector>>;
+} as const satisfies Record<Source, AnyConnector>;
 
 export type BuiltSource = keyof typeof connectors;
 

@@ -5,6 +5,9 @@
 // network errors are retried with exponential backoff, but only for requests that are safe to
 // repeat: a POST that may have reached the vendor is never sent twice.
 import PQueue from 'p-queue';
+import { retryAfterMs } from '../connectors/retry-after.ts';
+
+export { retryAfterMs };
 
 export interface RateLimitOptions {
   /** Requests in flight at once. */
@@ -47,24 +50,6 @@ export interface LimitedFetch {
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
-
-/** Milliseconds the vendor asks us to wait, from Retry-After (seconds or HTTP date) or a reset time. */
-export function retryAfterMs(headers: Headers, nowMs: number): number | null {
-  const retryAfter = headers.get('retry-after');
-  if (retryAfter !== null) {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-    const date = Date.parse(retryAfter);
-    if (Number.isFinite(date)) return Math.max(0, date - nowMs);
-  }
-  // GitHub: x-ratelimit-reset (epoch seconds) when x-ratelimit-remaining is 0.
-  const reset = headers.get('x-ratelimit-reset');
-  if (reset !== null && headers.get('x-ratelimit-remaining') === '0') {
-    const at = Number(reset) * 1000;
-    if (Number.isFinite(at)) return Math.max(0, at - nowMs);
-  }
-  return null;
-}
 
 /** A 429, or a 403 that is GitHub's primary or secondary rate limit rather than a refusal. */
 async function isRateLimited(response: Response): Promise<boolean> {

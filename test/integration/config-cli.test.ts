@@ -99,7 +99,9 @@ describe.each(storeBackends())('config apply and export on $name', (backend) => 
     const unknown = await cli(['config', 'apply'], JSON.stringify({ connections: { j: { source: 'servicenow', policy: 'standard', config: {} } }, extra: 1 }));
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('extra: is not a known field');
-    const notYet = await cli(['config', 'apply'], JSON.stringify({ connections: { j: { source: 'jira', policy: 'standard', config: {} } } }));
-    expect(notYet.stderr).toContain('connections.j.source: "jira" has no connector yet');
+    const empty = await cli(['config', 'apply'], JSON.stringify({ connections: { j: { source: 'jira', policy: 'standard', config: {} } } }));
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('connections.j.config.siteUrl: is required');
+    expect(empty.stderr).toContain('connections.j.config.jql: is required');
   });
 });

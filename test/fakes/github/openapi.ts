@@ -1,274 +1,32 @@
-// Checks requests (and, optionally, responses) against GitHub's published OpenAPI description
-// (@octokit/openapi, api.github.com.json): the operation must exist, every query parameter must be
-// declared for it and valid for its schema, path parameters must fit theirs, JSON bodies must fit
-// the requestBody schema. The JSON-schema check covers the OpenAPI 3.0 subset the description uses.
-import { readFileSync } from 'node:fs';
+// GitHub's published OpenAPI description (@octokit/openapi, api.github.com.json), loaded once; the
+// checks themselves are the generic ones of ../openapi.ts.
 import { createRequire } from 'node:module';
+import { OpenApiDescription } from '../openapi.ts';
+import type { MatchedOperation, OperationSpec, Schema } from '../openapi.ts';
 
-export type Schema = Record<string, unknown>;
+export type { MatchedOperation, OperationSpec, ParameterSpec, Schema } from '../openapi.ts';
 
-interface Spec {
-  paths: Record<string, Record<string, unknown>>;
-  components: Record<string, Record<string, unknown>>;
-}
+let loaded: OpenApiDescription | null = null;
 
-export interface ParameterSpec {
-  name: string;
-  in: 'query' | 'path' | 'header' | 'cookie';
-  required?: boolean;
-  schema?: Schema;
-}
-
-export interface OperationSpec {
-  method: string;
-  template: string;
-  operationId: string;
-  segments: string[];
-  parameters: ParameterSpec[];
-  requestBody: { required: boolean; schema: Schema | null } | null;
-  responses: Record<string, Schema | null>;
-}
-
-let loaded: { spec: Spec; operations: OperationSpec[] } | null = null;
-
-function load(): { spec: Spec; operations: OperationSpec[] } {
-  if (loaded) return loaded;
-  const require = createRequire(import.meta.url);
-  const file = require.resolve('@octokit/openapi/generated/api.github.com.json');
-  const spec = JSON.parse(readFileSync(file, 'utf8')) as Spec;
-  const operations: OperationSpec[] = [];
-  for (const [template, item] of Object.entries(spec.paths)) {
-    const shared = (item['parameters'] as unknown[] | undefined) ?? [];
-    for (const [method, raw] of Object.entries(item)) {
-      if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
-      const op = raw as Record<string, unknown>;
-      const params = [...shared, ...((op['parameters'] as unknown[] | undefined) ?? [])].map((p) => deref(spec, p) as unknown as ParameterSpec);
-      const body = op['requestBody'] ? (deref(spec, op['requestBody']) as Record<string, unknown>) : null;
-      const content = body?.['content'] as Record<string, { schema?: Schema }> | undefined;
-      const responses: Record<string, Schema | null> = {};
-      for (const [status, r] of Object.entries((op['responses'] as Record<string, unknown>) ?? {})) {
-        const res = deref(spec, r) as Record<string, unknown>;
-        const c = res['content'] as Record<string, { schema?: Schema }> | undefined;
-        responses[status] = c?.['application/json']?.schema ?? null;
-      }
-      operations.push({
-        method: method.toUpperCase(),
-        template,
-        operationId: String(op['operationId']),
-        segments: template.split('/').filter(Boolean),
-        parameters: params,
-        requestBody: body ? { required: body['required'] === true, schema: content?.['application/json']?.schema ?? null } : null,
-        responses,
-      });
-    }
-  }
-  loaded = { spec, operations };
+function description(): OpenApiDescription {
+  if (!loaded) loaded = OpenApiDescription.fromFile(createRequire(import.meta.url).resolve('@octokit/openapi/generated/api.github.com.json'));
   return loaded;
 }
 
-function deref(spec: Spec, node: unknown): Schema {
-  let current = node as Schema;
-  for (let hops = 0; typeof current?.['$ref'] === 'string'; hops++) {
-    if (hops > 20) throw new Error('$ref loop');
-    const [, , kind, name] = (current['$ref'] as string).split('/'); // "#/components/<kind>/<name>"
-    current = spec.components[kind!]?.[name!] as Schema;
-    if (!current) throw new Error(`unresolved $ref ${String(node && (node as Schema)['$ref'])}`);
-  }
-  return current;
-}
+export const operationById = (operationId: string): OperationSpec => description().operationById(operationId);
 
-export function operationById(operationId: string): OperationSpec {
-  const op = load().operations.find((o) => o.operationId === operationId);
-  if (!op) throw new Error(`no operation ${operationId}`);
-  return op;
-}
-
-export interface MatchedOperation {
-  operation: OperationSpec;
-  pathParams: Record<string, string>;
-}
-
-/** The operation for METHOD + path; literal segments beat parameters (…/issues/comments vs …/issues/{n}). */
-export function matchOperation(method: string, pathname: string): MatchedOperation | null {
-  const parts = pathname.split('/').filter(Boolean);
-  let best: { m: MatchedOperation; literals: number } | null = null;
-  for (const operation of load().operations) {
-    if (operation.method !== method || operation.segments.length !== parts.length) continue;
-    const pathParams: Record<string, string> = {};
-    let literals = 0;
-    let fits = true;
-    for (let i = 0; i < parts.length && fits; i++) {
-      const seg = operation.segments[i]!;
-      const part = parts[i]!;
-      if (seg.startsWith('{') && seg.endsWith('}')) {
-        try {
-          pathParams[seg.slice(1, -1)] = decodeURIComponent(part);
-        } catch {
-          fits = false;
-        }
-      } else if (seg === part) literals++;
-      else fits = false;
-    }
-    if (fits && (!best || literals > best.literals)) best = { m: { operation, pathParams }, literals };
-  }
-  return best?.m ?? null;
-}
+export const matchOperation = (method: string, pathname: string): MatchedOperation | null => description().matchOperation(method, pathname);
 
 /** Problems with the request's parameters and body; empty when GitHub would accept its shape. */
-export function checkRequest(
-  match: MatchedOperation,
-  query: URLSearchParams,
-  body: { contentType: string | undefined; text: string },
-): string[] {
-  const problems: string[] = [];
-  const { operation } = match;
-  const declared = new Map(operation.parameters.map((p) => [`${p.in}:${p.name}`, p]));
+export const checkRequest = (match: MatchedOperation, query: URLSearchParams, body: { contentType: string | undefined; text: string }): string[] =>
+  description().checkRequest(match, query, body);
 
-  for (const p of operation.parameters) {
-    if (p.in === 'path') {
-      const value = match.pathParams[p.name];
-      if (value === undefined || value === '') problems.push(`path parameter ${p.name} is missing`);
-      else problems.push(...checkScalar(p.schema ?? {}, value, `path parameter ${p.name}`));
-    }
-    if (p.in === 'query' && p.required && !query.has(p.name)) problems.push(`query parameter ${p.name} is required`);
-  }
-  for (const name of new Set(query.keys())) {
-    const p = declared.get(`query:${name}`);
-    if (!p) {
-      problems.push(`query parameter "${name}" is not declared for ${operation.operationId}`);
-      continue;
-    }
-    const values = query.getAll(name);
-    const schema = resolve(p.schema ?? {});
-    if (schema['type'] === 'array') continue; // comma lists, rare; accepted as GitHub does
-    if (values.length > 1) problems.push(`query parameter ${name} is given ${values.length} times`);
-    problems.push(...checkScalar(schema, values[0]!, `query parameter ${name}`));
-  }
+export const validateSchema = (raw: Schema, value: unknown, path: string): string[] => description().validateSchema(raw, value, path);
 
-  if (body.text.length > 0) {
-    if (!operation.requestBody) problems.push(`${operation.operationId} takes no request body`);
-    else if (!(body.contentType ?? '').startsWith('application/json')) problems.push(`body is not application/json`);
-    else {
-      let json: unknown;
-      try {
-        json = JSON.parse(body.text);
-      } catch {
-        problems.push('body is not valid JSON');
-        return problems;
-      }
-      if (operation.requestBody.schema) problems.push(...validateSchema(operation.requestBody.schema, json, 'body'));
-    }
-  } else if (operation.requestBody?.required) problems.push(`${operation.operationId} requires a body`);
-  return problems;
-}
-
-/** A query or path value (a string) against a scalar schema: type, enum, bounds, format. */
-function checkScalar(raw: Schema, text: string, where: string): string[] {
-  const schema = resolve(raw);
-  const type = schema['type'];
-  let value: unknown = text;
-  if (type === 'integer' || type === 'number') {
-    if (!(type === 'integer' ? /^-?\d+$/ : /^-?\d+(\.\d+)?$/).test(text)) return [`${where}: "${text}" is not an ${String(type)}`];
-    value = Number(text);
-  } else if (type === 'boolean') {
-    if (text !== 'true' && text !== 'false') return [`${where}: "${text}" is not a boolean`];
-    value = text === 'true';
-  }
-  return validateSchema(schema, value, where);
-}
-
-function resolve(schema: Schema): Schema {
-  return typeof schema['$ref'] === 'string' ? deref(load().spec, schema) : schema;
-}
-
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/;
-
-/** JSON-schema validation of the OpenAPI 3.0 subset used by the description. */
-export function validateSchema(raw: Schema, value: unknown, path: string): string[] {
-  const schema = resolve(raw);
-  if (value === null && (schema['nullable'] === true || schema['type'] === 'null')) return [];
-  const errors: string[] = [];
-
-  if (Array.isArray(schema['allOf'])) for (const s of schema['allOf'] as Schema[]) errors.push(...validateSchema(s, value, path));
-  if (Array.isArray(schema['anyOf'])) {
-    const fits = (schema['anyOf'] as Schema[]).some((s) => validateSchema(s, value, path).length === 0);
-    if (!fits) errors.push(`${path}: matches none of anyOf`);
-  }
-  if (Array.isArray(schema['oneOf'])) {
-    const results = (schema['oneOf'] as Schema[]).map((s) => validateSchema(s, value, path));
-    const n = results.filter((r) => r.length === 0).length;
-    if (n !== 1) errors.push(`${path}: matches ${n} of oneOf (exactly 1 required)${n === 0 ? `: ${results.map((r) => r[0]).join('; ')}` : ''}`);
-  }
-  if (Array.isArray(schema['enum']) && !(schema['enum'] as unknown[]).includes(value)) {
-    errors.push(`${path}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema['enum'])}`);
-  }
-
-  const type = schema['type'];
-  if (value === null) {
-    if (type !== undefined) errors.push(`${path}: null is not allowed`);
-    return errors;
-  }
-  switch (type) {
-    case 'object': {
-      if (typeof value !== 'object' || Array.isArray(value)) return [...errors, `${path}: expected an object`];
-      const obj = value as Record<string, unknown>;
-      const props = (schema['properties'] as Record<string, Schema> | undefined) ?? {};
-      for (const key of (schema['required'] as string[] | undefined) ?? []) if (!(key in obj)) errors.push(`${path}.${key}: is required`);
-      for (const [key, v] of Object.entries(obj)) {
-        if (props[key]) errors.push(...validateSchema(props[key], v, `${path}.${key}`));
-        else if (schema['additionalProperties'] === false) errors.push(`${path}.${key}: is not allowed`);
-        else if (typeof schema['additionalProperties'] === 'object') errors.push(...validateSchema(schema['additionalProperties'] as Schema, v, `${path}.${key}`));
-      }
-      if (typeof schema['maxProperties'] === 'number' && Object.keys(obj).length > schema['maxProperties']) errors.push(`${path}: too many properties`);
-      break;
-    }
-    case 'array': {
-      if (!Array.isArray(value)) return [...errors, `${path}: expected an array`];
-      if (typeof schema['minItems'] === 'number' && value.length < schema['minItems']) errors.push(`${path}: fewer than ${schema['minItems']} items`);
-      if (typeof schema['maxItems'] === 'number' && value.length > schema['maxItems']) errors.push(`${path}: more than ${schema['maxItems']} items`);
-      if (schema['uniqueItems'] === true && new Set(value.map((v) => JSON.stringify(v))).size !== value.length) errors.push(`${path}: items are not unique`);
-      if (schema['items']) value.forEach((v, i) => errors.push(...validateSchema(schema['items'] as Schema, v, `${path}[${i}]`)));
-      break;
-    }
-    case 'string': {
-      if (typeof value !== 'string') return [...errors, `${path}: expected a string`];
-      if (typeof schema['minLength'] === 'number' && value.length < schema['minLength']) errors.push(`${path}: shorter than ${schema['minLength']}`);
-      if (typeof schema['maxLength'] === 'number' && value.length > schema['maxLength']) errors.push(`${path}: longer than ${schema['maxLength']}`);
-      if (typeof schema['pattern'] === 'string' && !new RegExp(schema['pattern'], 'u').test(value)) errors.push(`${path}: does not match ${schema['pattern']}`);
-      if (schema['format'] === 'date-time' && !DATE_TIME.test(value)) errors.push(`${path}: "${value}" is not a date-time`);
-      break;
-    }
-    case 'integer':
-    case 'number': {
-      if (typeof value !== 'number' || (type === 'integer' && !Number.isInteger(value))) return [...errors, `${path}: expected an ${type}`];
-      if (typeof schema['minimum'] === 'number' && value < schema['minimum']) errors.push(`${path}: below the minimum ${schema['minimum']}`);
-      if (typeof schema['maximum'] === 'number' && value > schema['maximum']) errors.push(`${path}: above the maximum ${schema['maximum']}`);
-      break;
-    }
-    case 'boolean':
-      if (typeof value !== 'boolean') errors.push(`${path}: expected a boolean`);
-      break;
-    default:
-      break;
-  }
-  return errors;
-}
-
-/** The response schema of an operation for a status (null when it declares no JSON body). */
-export function responseSchema(operation: OperationSpec, status: number): Schema | null {
-  return operation.responses[String(status)] ?? null;
-}
+export const responseSchema = (operation: OperationSpec, status: number): Schema | null => description().responseSchema(operation, status);
 
 /** A named schema, e.g. componentSchema('issue'), for tests that check fixtures. */
-export function componentSchema(name: string): Schema {
-  const schema = load().spec.components['schemas']?.[name];
-  if (!schema) throw new Error(`no schema ${name}`);
-  return schema as Schema;
-}
+export const componentSchema = (name: string): Schema => description().componentSchema(name);
 
 /** A named example, e.g. componentExample('issue'): the spec's real field sets. */
-export function componentExample(name: string): unknown {
-  const example = load().spec.components['examples']?.[name] as { value?: unknown } | undefined;
-  if (!example) throw new Error(`no example ${name}`);
-  return example.value;
-}
+export const componentExample = (name: string): unknown => description().componentExample(name);
