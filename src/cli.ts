@@ -92,6 +92,71 @@ async function withDatabase<T>(io: Io, fn: (handle: DatabaseHandle) => Promise<T
   }
 }
 
+const REPORT_OPTIONS: Record<string, string> = { from: '--from', to: '--to', groupBy: '--group-by', metric: '--metric' };
+
+/** `sla-sync report`: the compliance report the API serves (same numbers), as text, CSV or JSON. */
+async function runReport(opts: { from?: string; to?: string; groupBy?: string; metric?: string; format: string }, io: Io): Promise<void> {
+  const { parseReportQuery, complianceReport, complianceCsv, complianceText } = await import('./sync/report.ts');
+  const errors: string[] = [];
+  if (!['table', 'csv', 'json'].includes(opts.format)) errors.push(`--format: "${opts.format}" is not table, csv or json`);
+  const raw = Object.fromEntries(Object.entries({ from: opts.from, to: opts.to, groupBy: opts.groupBy, metric: opts.metric }).filter(([, v]) => v !== undefined));
+  const query = parseReportQuery(raw);
+  // Name the options as they are typed: `--group-by: ...` rather than the API's `groupBy: ...`.
+  if (!query.ok) errors.push(...query.errors.map((e) => e.replace(/^(\w+):/, (all, field: string) => `${REPORT_OPTIONS[field] ?? field}:`)));
+  if (errors.length > 0 || !query.ok) throw new UsageError(errors);
+  await withDatabase(io, async (handle) => {
+    const report = await complianceReport(handle.db, query.value);
+    if (opts.format === 'json') io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+    else if (opts.format === 'csv') io.stdout(complianceCsv(report));
+    else io.stdout(`${complianceText(report).join('\n')}\n`);
+  });
+}
+
+/**
+ * `sla-sync user add`: a user with a role, a password read from stdin and/or a new API token. The
+ * token is printed once, alone on stdout (`TOKEN=$(sla-sync user add ... --token)`); only its hash
+ * is stored.
+ */
+async function runUserAdd(email: string, opts: { role: string; passwordStdin?: boolean; token?: boolean }, io: Io): Promise<void> {
+  const { z } = await import('zod');
+  const { ROLES } = await import('./store/schema/users.ts');
+  const errors: string[] = [];
+  const address = email.trim().toLowerCase();
+  if (!z.email().safeParse(address).success) errors.push(`email: "${email}" is not an e-mail address`);
+  const role = ROLES.find((r) => r === opts.role);
+  if (!role) errors.push(`--role: "${opts.role}" is not one of ${ROLES.join(', ')}`);
+  if (!opts.passwordStdin && !opts.token) errors.push('give --password-stdin (a password to sign in with), --token (an API token), or both');
+  let password: string | null = null;
+  if (opts.passwordStdin) {
+    password = (await io.readStdin()).replace(/\r?\n$/, '');
+    if ([...password].length < 12) errors.push('password (stdin): is shorter than 12 characters');
+    else if (password.length > 1024) errors.push('password (stdin): is longer than 1024 characters');
+  }
+  if (errors.length > 0 || !role) throw new UsageError(errors);
+  const { hashPassword } = await import('./web/auth/passwords.ts');
+  const { newSecret, secretDigest, API_TOKEN_PREFIX } = await import('./web/auth/tokens.ts');
+  const { createUser } = await import('./store/users-repo.ts');
+  const { createApiToken } = await import('./store/api-tokens-repo.ts');
+  const { withTransaction } = await import('./store/db.ts');
+  const passwordHash = password === null ? null : await hashPassword(password);
+  await withDatabase(io, async (handle) => {
+    const token = await withTransaction(handle, async (tx) => {
+      const user = await createUser(tx, { email: address, role, passwordHash });
+      if (!user) throw new UsageError([`email: a user "${address}" already exists`]);
+      if (!opts.token) return null;
+      const secret = newSecret(API_TOKEN_PREFIX);
+      await createApiToken(tx, { userId: user.id, tokenHash: secretDigest(secret), prefix: secret.slice(0, API_TOKEN_PREFIX.length + 6) });
+      return secret;
+    });
+    if (token === null) {
+      io.stdout(`user ${address} added as ${role}\n`);
+      return;
+    }
+    io.stderr(`user ${address} added as ${role}; its API token follows, shown this once only\n`);
+    io.stdout(`${token}\n`);
+  });
+}
+
 async function runMigrate(io: Io): Promise<void> {
   await withDatabase(io, async (handle) => io.stdout(`migrations applied (${handle.kind})\n`));
 }
@@ -315,6 +380,26 @@ export function buildProgram(io: Io): Command {
     .option('--format <format>', 'text or json', 'text')
     .option('--now <instant>', 'evaluate at this instant instead of now')
     .action(async (connection: string, key: string, opts: { format: string; now?: string }) => runExplain(connection, key, opts, io));
+
+  program
+    .command('report')
+    .description('compliance per severity against its objective for a period: the numbers of GET /api/reports/compliance')
+    .option('--from <date>', 'start of the period, included (YYYY-MM-DD is midnight UTC, or an ISO instant with offset)')
+    .option('--to <date>', 'end of the period, excluded')
+    .option('--group-by <group>', 'severity, source, connection or customer', 'severity')
+    .option('--metric <metric>', 'firstResponse or resolution (default: both)')
+    .option('--format <format>', 'table, csv or json', 'table')
+    .action(async (opts: { from?: string; to?: string; groupBy?: string; metric?: string; format: string }) => runReport(opts, io));
+
+  const user = program.command('user').description('users who sign in to the web app or call its API');
+  user
+    .command('add')
+    .description('add a user with a role (admin, manager, agent): a password from stdin, a new API token, or both')
+    .argument('<email>', 'the user\'s e-mail address')
+    .requiredOption('--role <role>', 'admin, manager or agent')
+    .option('--password-stdin', 'read the password from stdin (at least 12 characters)')
+    .option('--token', 'create an API token and print it once on stdout')
+    .action(async (email: string, opts: { role: string; passwordStdin?: boolean; token?: boolean }) => runUserAdd(email, opts, io));
 
   program
     .command('migrate')

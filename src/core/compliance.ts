@@ -46,6 +46,23 @@ export interface ComplianceQuery {
   toMs: number;
 }
 
+/**
+ * Outcomes already counted for one group, metric, severity and objective: what a SQL GROUP BY over
+ * the stored states gives (src/store/report-repo.ts), so the store and this file share the rules.
+ */
+export interface ComplianceCounts {
+  group: string;
+  metric: MetricName;
+  severity: Severity;
+  objectivePercent: number;
+  /** Completed in the period, and of those the ones that met their target. */
+  completed: number;
+  met: number;
+  /** Open (not completed) and breached, and open and at risk. */
+  openBreached: number;
+  openAtRisk: number;
+}
+
 interface Tally {
   completed: number;
   met: number;
@@ -60,19 +77,6 @@ const emptyTally = (): Tally => ({ completed: 0, met: 0, breached: 0, openBreach
 /** The objective per severity of a policy (default 100%). */
 export function objectiveFor(policy: Policy, severity: Severity): number {
   return policy.severities[severity]?.objectivePercent ?? DEFAULT_OBJECTIVE_PERCENT;
-}
-
-function tallyOutcome(tally: Tally, outcome: MetricOutcome, query: ComplianceQuery): void {
-  if (outcome.completedAtMs === null) {
-    if (outcome.state === 'breached') tally.openBreached++;
-    else if (outcome.state === 'at_risk') tally.openAtRisk++;
-    return;
-  }
-  if (outcome.completedAtMs < query.fromMs || outcome.completedAtMs >= query.toMs) return;
-  tally.completed++;
-  tally.objectives.add(outcome.objectivePercent);
-  if (outcome.state === 'met') tally.met++;
-  else tally.breached++;
 }
 
 function toRow(group: string, metric: MetricName, severity: Severity, tally: Tally): ComplianceRow {
@@ -96,19 +100,44 @@ function toRow(group: string, metric: MetricName, severity: Severity, tally: Tal
 
 /**
  * Rows per group, metric and severity (S1..S4 present in the data, then "all"), in a stable order:
- * groups sorted, metrics firstResponse then resolution, severities S1..S4 then all.
+ * groups sorted, metrics firstResponse then resolution, severities S1..S4 then all. A metric
+ * completed outside the period is outside the report: it neither counts nor makes a row appear.
  */
 export function computeCompliance(outcomes: Iterable<MetricOutcome>, query: ComplianceQuery): ComplianceRow[] {
-  const tallies = new Map<string, Map<MetricName, Map<Severity, Tally>>>();
+  const counts = new Map<string, ComplianceCounts>();
   for (const outcome of outcomes) {
+    const done = outcome.completedAtMs !== null;
+    if (done && (outcome.completedAtMs! < query.fromMs || outcome.completedAtMs! >= query.toMs)) continue;
     const group = outcome.group ?? '';
-    let byMetric = tallies.get(group);
-    if (!byMetric) tallies.set(group, (byMetric = new Map()));
-    let bySeverity = byMetric.get(outcome.metric);
-    if (!bySeverity) byMetric.set(outcome.metric, (bySeverity = new Map()));
-    let tally = bySeverity.get(outcome.severity);
-    if (!tally) bySeverity.set(outcome.severity, (tally = emptyTally()));
-    tallyOutcome(tally, outcome, query);
+    const key = `${group}\u0000${outcome.metric}\u0000${outcome.severity}\u0000${outcome.objectivePercent}`;
+    let c = counts.get(key);
+    if (!c) counts.set(key, (c = { group, metric: outcome.metric, severity: outcome.severity, objectivePercent: outcome.objectivePercent, completed: 0, met: 0, openBreached: 0, openAtRisk: 0 }));
+    if (done) {
+      c.completed++;
+      if (outcome.state === 'met') c.met++;
+    } else if (outcome.state === 'breached') c.openBreached++;
+    else if (outcome.state === 'at_risk') c.openAtRisk++;
+  }
+  return complianceFromCounts(counts.values());
+}
+
+/** The same rows from counts made elsewhere (the store's GROUP BY); see computeCompliance. */
+export function complianceFromCounts(counts: Iterable<ComplianceCounts>): ComplianceRow[] {
+  const tallies = new Map<string, Map<MetricName, Map<Severity, Tally>>>();
+  for (const c of counts) {
+    let byMetric = tallies.get(c.group);
+    if (!byMetric) tallies.set(c.group, (byMetric = new Map()));
+    let bySeverity = byMetric.get(c.metric);
+    if (!bySeverity) byMetric.set(c.metric, (bySeverity = new Map()));
+    let tally = bySeverity.get(c.severity);
+    if (!tally) bySeverity.set(c.severity, (tally = emptyTally()));
+    tally.completed += c.completed;
+    tally.met += c.met;
+    tally.breached += c.completed - c.met;
+    tally.openBreached += c.openBreached;
+    tally.openAtRisk += c.openAtRisk;
+    // Only completions are judged, so only their objectives count (an open case's does not).
+    if (c.completed > 0) tally.objectives.add(c.objectivePercent);
   }
   const rows: ComplianceRow[] = [];
   for (const group of [...tallies.keys()].sort()) {

@@ -22,6 +22,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** More fields for the JSON answer (e.g. the bad fields of a 400). */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -29,7 +31,7 @@ export class HttpError extends Error {
 
 export const errorHandler: ErrorRequestHandler = (error, _req, res, _next) => {
   if (error instanceof HttpError) {
-    res.status(error.status).json({ error: error.code, message: error.message });
+    res.status(error.status).json({ error: error.code, message: error.message, ...error.details });
     return;
   }
   if (error instanceof ConnectorError) {

@@ -12,3 +12,7 @@ export * from './metric-states.ts';
 export * from './sync-cursors.ts';
 export * from './writeback-log.ts';
 export * from './webhook-deliveries.ts';
+export * from './users.ts';
+export * from './sessions.ts';
+export * from './api-tokens.ts';
+export * from './sign-in-failures.ts';
