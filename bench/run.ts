@@ -7,6 +7,8 @@
 import os from 'node:os';
 import { runEngineBench } from './engine.ts';
 import { runCalendarBench } from './calendar-vs-moment.ts';
+import { runSyncBench } from './sync.ts';
+import { runWebhookLatencyBench } from './webhook-latency.ts';
 
 interface Section {
   name: string;
@@ -17,6 +19,8 @@ interface Section {
 const SECTIONS: readonly Section[] = [
   { name: 'engine', title: 'SLA engine: case evaluations per second', run: () => runEngineBench() },
   { name: 'calendar', title: 'add N business minutes: ours vs moment-business-time', run: () => runCalendarBench() },
+  { name: 'sync', title: 'GitHub sync throughput from the fake API into each store', run: () => runSyncBench() },
+  { name: 'webhook-latency', title: 'webhook-to-writeback latency for a burst of 1,000 GitHub webhooks', run: () => runWebhookLatencyBench() },
 ];
 
 async function main(argv: readonly string[]): Promise<number> {

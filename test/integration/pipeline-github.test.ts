@@ -16,44 +16,7 @@ import type { FakeGithub } from '../fakes/github/server.ts';
 import { generateWorld } from '../fakes/github/world.ts';
 import { storeBackends } from '../helpers/db.ts';
 import { storeSnapshot } from '../helpers/snapshot.ts';
-
-export const REPOS = ['acme/support', 'acme/platform'];
-
-export function pipelineConfig(baseUrl: string) {
-  return {
-    policies: {
-      standard: {
-        calendar: {
-          timezone: 'Europe/Berlin',
-          week: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, [['09:00', '12:00'], ['13:00', '17:00']]])),
-          holidays: ['2025-01-01', '2025-04-18', '2025-04-21'],
-        },
-        severities: {
-          S1: { firstResponseMinutes: 30, resolutionMinutes: 240, calendar: '24x7', objectivePercent: 100 },
-          S2: { firstResponseMinutes: 60, resolutionMinutes: 480, objectivePercent: 95 },
-          S3: { firstResponseMinutes: 240, resolutionMinutes: 1440, objectivePercent: 90 },
-          S4: { firstResponseMinutes: 480, resolutionMinutes: 2400, objectivePercent: 90 },
-        },
-        defaultSeverity: 'S3',
-      },
-    },
-    connections: {
-      'gh-main': {
-        source: 'github',
-        policy: 'standard',
-        // The fake answers at loopback speed; the real GitHub keeps the published defaults.
-        rateLimit: { concurrency: 8, perSecond: 5000 },
-        config: {
-          baseUrl,
-          token: 'env:SLA_SYNC_TEST_GITHUB_TOKEN',
-          repositories: REPOS,
-          severityLabels: { P1: 'S1', 'priority: critical': 'S1', 'severity/1': 'S1', P2: 'S2', P3: 'S3', P4: 'S4' },
-          webhookSecret: 'env:SLA_SYNC_TEST_GITHUB_SECRET',
-        },
-      },
-    },
-  };
-}
+import { PIPELINE_ENV, REPOS, pipelineConfig } from '../helpers/github-pipeline.ts';
 
 async function writeBackAll(handle: DatabaseHandle, runtime: ConnectionRuntime, nowMs: number) {
   const outcomes = { written: 0, calls: 0, skipped: 0 };
@@ -71,7 +34,7 @@ describe.each(storeBackends())('sync pipeline with GitHub on $name', (backend) =
   let handle: DatabaseHandle;
   let fake: FakeGithub;
   let nowMs: number;
-  const env = { SLA_SYNC_TEST_GITHUB_TOKEN: 'test-token', SLA_SYNC_TEST_GITHUB_SECRET: 'hook-secret' };
+  const env = PIPELINE_ENV;
 
   beforeAll(async () => {
     process.env.SLA_SYNC_TEST_GITHUB_TOKEN = env.SLA_SYNC_TEST_GITHUB_TOKEN;

@@ -49,6 +49,8 @@ export interface FakeGithubOptions {
   slowMs?: number;
   /** Retry-After of rate-limit faults, in seconds; default 1. */
   retryAfterSeconds?: number;
+  /** Called with each request once answered, before the answer is sent (benchmarks time writes). */
+  onRequest?: (request: FakeRequest) => void;
 }
 
 const IMPLEMENTED = new Set([
@@ -157,6 +159,7 @@ export class FakeGithub {
 
     const answer = await this.answer(req, method, url, text, record);
     record.status = answer.status;
+    this.options.onRequest?.(record);
     const body = answer.status === 204 ? '' : JSON.stringify(answer.body);
     if (res.destroyed) return;
     res.writeHead(answer.status, {

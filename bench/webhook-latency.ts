@@ -1,0 +1,346 @@
+// Benchmark section "webhook-latency" (issue 3, "webhook-to-writeback latency p50/p99 for a burst
+// of 1,000 webhooks on loopback (target p99 under 1 s)").
+//
+// Two processes, as in production: sla-sync in a child process (this file run with SERVE_FLAG) doing
+// what `sla-sync serve` does on one store: the express app (createApp) on a free port, refreshes
+// queued on pg-boss in the store's own database (polling 0.5 s), and the workers (startWorkers) in
+// the same process; and "GitHub" here: the fake API, and the sender of the webhooks.
+//
+// Setup (untimed): 1,000 open issues, each with a P3 label and a customer's comment, synced once into
+// a fresh store (nothing written back yet: writing 1,000 status comments first would double the
+// section's time). Then, at a steady rate, for each issue: a `P1` label is put on it at the fake (its
+// severity becomes S1, so its SLA changes and a writeback is due), and GitHub's
+// `issues.labeled` delivery for it (the @octokit/webhooks-examples payload with this repository,
+// issue and label, signed with the connection's secret) is POSTed to /webhooks/github/gh-main.
+// Latency: from just before the POST to the fake receiving the first write for that issue (its SLA
+// label or its status comment), i.e. 202, refresh job (the issue, its events and comments fetched
+// again, stored, evaluated), writeback job, write.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { DatabaseHandle } from '../src/store/db.ts';
+import { migrateDatabase, openDatabase } from '../src/store/db.ts';
+import { applyConfig } from '../src/sync/config.ts';
+import { loadConnectionRuntime } from '../src/sync/connection.ts';
+import { startWorkers } from '../src/sync/jobs.ts';
+import { queueFor } from '../src/sync/queue.ts';
+import { runSync } from '../src/sync/run-sync.ts';
+import { createApp } from '../src/web/app.ts';
+import { issueJson, labelJson } from '../test/fakes/github/render.ts';
+import type { RenderContext } from '../test/fakes/github/render.ts';
+import { startFakeGithub } from '../test/fakes/github/server.ts';
+import type { FakeRequest } from '../test/fakes/github/server.ts';
+import { FakeWorld, iso, seededRandom } from '../test/fakes/github/world.ts';
+import type { FakeIssue, FakeRepo } from '../test/fakes/github/world.ts';
+import { storeBackends } from '../test/helpers/db.ts';
+import { PIPELINE_ENV, REPOS, pipelineConfig } from '../test/helpers/github-pipeline.ts';
+import { fmtInt, table } from './corpus.ts';
+
+const SEED = 20_260_302;
+const WEBHOOKS = 1_000;
+/** The burst is sent evenly over this long. */
+const SEND_MS = 8_000;
+/** Stragglers are given up on this long after the last webhook was sent. */
+const DRAIN_MS = 15_000;
+/** GitHub's: a delivery not answered within 10 s has failed. */
+const DELIVERY_TIMEOUT_MS = 10_000;
+const RATE_LIMIT = { concurrency: 8, perSecond: 10_000 };
+/** Refresh and writeback jobs run at once in the sla-sync process (each kind). */
+const WORKER_CONCURRENCY = 8;
+const TARGET_P99_MS = 1_000;
+/** The first writes of a writeback (nothing was written to these issues before: no comment to edit yet). */
+const WRITES = new Set(['issues/add-labels', 'issues/create-comment']);
+const SERVE_FLAG = '--serve-sla-sync';
+/** sla-sync evaluates at a fixed instant a week after the world's clock: every label put on during the run is before it. */
+const NOW_AHEAD_MS = 7 * 86_400_000;
+
+interface Target {
+  repo: FakeRepo;
+  issue: FakeIssue;
+  key: string;
+}
+
+/** WEBHOOKS open issues over the repositories, each labeled P3 at creation and commented on by its customer. */
+function benchWorld(): { world: FakeWorld; targets: Target[] } {
+  const random = seededRandom(SEED);
+  const world = new FakeWorld({ startAt: '2025-03-03T08:00:00Z' });
+  const customers = ['dave', 'erin', 'frank'].map((login) => world.user(login, 'NONE').login);
+  world.user('alice', 'MEMBER');
+  const repos = REPOS.map((name) => world.addRepo(name, ['bug', 'P1', 'P2', 'P3', 'P4']));
+  const targets: Target[] = [];
+  let t = world.clockMs;
+  for (let i = 0; i < WEBHOOKS; i++) {
+    t += Math.floor(random() * 20 * 60_000) + 1000;
+    const repo = repos[i % repos.length]!;
+    const author = customers[i % customers.length]!;
+    const issue = world.createIssue(repo, { title: `Problem ${i + 1}`, user: author, at: iso(t), labels: ['P3'] });
+    world.comment(issue, author, 'Any update?', iso(t + 60_000));
+    targets.push({ repo, issue, key: `${repo.fullName}#${issue.number}` });
+  }
+  world.clockMs = t + 3_600_000;
+  return { world, targets };
+}
+
+const require = createRequire(import.meta.url);
+interface Definition {
+  name: string;
+  examples: Record<string, unknown>[];
+}
+const definitions = require('@octokit/webhooks-examples/api.github.com/index.json') as Definition[];
+const labeledExample = definitions.find((d) => d.name === 'issues')!.examples.find((e) => e['action'] === 'labeled')!;
+
+/** GitHub's delivery for a label put on an issue: the recorded example with our repository, issue and label. */
+function labeledDelivery(ctx: RenderContext, target: Target, labelName: string): string {
+  const { repo, issue } = target;
+  const exampleRepo = labeledExample['repository'] as Record<string, unknown>;
+  return JSON.stringify({
+    ...labeledExample,
+    issue: issueJson(ctx, repo, issue),
+    label: labelJson(ctx, repo, ctx.world.repoLabel(repo, labelName)!),
+    repository: {
+      ...exampleRepo,
+      id: repo.id,
+      name: repo.name,
+      full_name: repo.fullName,
+      owner: { ...(exampleRepo['owner'] as Record<string, unknown>), login: repo.owner },
+    },
+  });
+}
+
+const sign = (body: string, secret: string): string => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+
+// ---------------------------------------------------------------------------------------------
+// The sla-sync process
+
+/**
+ * Opens STORE ("memory" or a postgres:// URL), configures it for the fake, syncs, then serves
+ * webhooks with the workers in this process. Prints `{"port":N,...}` when ready; SIGTERM stops it.
+ */
+async function serveSlaSync(store: string, fakeUrl: string, worldNowMs: number): Promise<void> {
+  const nowMs = worldNowMs + NOW_AHEAD_MS;
+  const now = (): number => nowMs;
+  const handle = store === 'memory' ? await openDatabase({ memory: true }) : await openDatabase({ url: store });
+  await migrateDatabase(handle);
+  await applyConfig(handle, pipelineConfig(fakeUrl, RATE_LIMIT));
+  const runtime = await loadConnectionRuntime(handle.db, 'gh-main', { env: PIPELINE_ENV });
+  const setupStart = performance.now();
+  const synced = await runSync(handle, runtime, { now });
+  const syncSeconds = (performance.now() - setupStart) / 1000;
+
+  const queue = queueFor(handle, { pollingIntervalSeconds: 0.5, instanceName: 'bench-serve', onError: (e) => process.stderr.write(`queue: ${e.message}\n`) });
+  await queue.start();
+  await startWorkers({
+    handle,
+    queue,
+    now,
+    runtime: { env: PIPELINE_ENV },
+    concurrency: { refresh: WORKER_CONCURRENCY, writeback: WORKER_CONCURRENCY, 'breach-timer': WORKER_CONCURRENCY },
+  });
+  const app = createApp({ handle, env: PIPELINE_ENV, enqueueRefresh: async (connectionId, refs) => void (await queue.send('refresh', { connectionId, refs })) });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  process.once('SIGTERM', () => {
+    void (async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await queue.stop({ timeoutMs: 5_000 });
+      await handle.close();
+      process.exit(0);
+    })();
+  });
+  const port = (server.address() as AddressInfo).port;
+  process.stdout.write(`${JSON.stringify({ port, synced: synced.cases, syncSeconds })}\n`);
+}
+
+interface Serving {
+  child: ChildProcess;
+  port: number;
+  synced: number;
+  syncSeconds: number;
+}
+
+async function startSlaSync(store: string, fakeUrl: string, worldNowMs: number): Promise<Serving> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), SERVE_FLAG, store, fakeUrl, String(worldNowMs)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const first = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+    });
+    child.once('exit', (code) => reject(new Error(`the sla-sync process exited (${code}) before it listened`)));
+  });
+  return { child, ...(JSON.parse(first) as Omit<Serving, 'child'>) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// "GitHub": the fake API and the sender, in this process
+
+interface Outcome {
+  store: string;
+  /** ms, one per issue written back in time. */
+  latencies: number[];
+  accepted: number;
+  refused: number;
+  /** Deliveries not answered within GitHub's 10 s (or refused a connection). */
+  failed: number;
+  answered: number[];
+  sendSeconds: number;
+  /** Writebacks per second from the first POST to the last write seen. */
+  throughput: number;
+  serving: Serving;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function measure(storeName: string, store: string): Promise<Outcome> {
+  const { world, targets } = benchWorld();
+  const sentAt = new Map<string, number>();
+  const latencies = new Map<string, number>();
+  let lastWriteAt = 0;
+  const onRequest = (request: FakeRequest): void => {
+    if (request.operationId === null || !WRITES.has(request.operationId) || request.status >= 300) return;
+    const at = performance.now();
+    // /repos/{owner}/{repo}/issues/{issue_number}/labels or .../comments
+    const [, , owner, name, , issueNumber] = request.path.split('/');
+    const key = `${owner}/${name}#${issueNumber}`;
+    const sent = sentAt.get(key);
+    if (sent === undefined || latencies.has(key)) return;
+    latencies.set(key, at - sent);
+    lastWriteAt = at;
+  };
+  const fake = await startFakeGithub({ world, onRequest });
+  let serving: Serving | undefined;
+  try {
+    serving = await startSlaSync(store, fake.url, world.clockMs);
+    if (fake.writeCalls > 0) throw new Error(`the setup wrote ${fake.writeCalls} times to the fake`);
+
+    const endpoint = `http://127.0.0.1:${serving.port}/webhooks/github/gh-main`;
+    const render: RenderContext = { world, apiUrl: fake.url, htmlUrl: 'https://github.com' };
+    let accepted = 0;
+    let refused = 0;
+    let failed = 0;
+    /** ms from POST to 202. */
+    const answered: number[] = [];
+    const posts: Promise<void>[] = [];
+    const sendStart = performance.now();
+    for (let i = 0; i < WEBHOOKS; i++) {
+      const wait = sendStart + (i * SEND_MS) / WEBHOOKS - performance.now();
+      if (wait > 0) await sleep(wait);
+      const target = targets[i]!;
+      world.addLabel(target.repo, target.issue, 'P1', 'alice');
+      const body = labeledDelivery(render, target, 'P1');
+      const headers = {
+        'content-type': 'application/json',
+        'x-github-event': 'issues',
+        'x-github-delivery': randomUUID(),
+        'x-hub-signature-256': sign(body, PIPELINE_ENV.SLA_SYNC_TEST_GITHUB_SECRET),
+      };
+      const sent = performance.now();
+      sentAt.set(target.key, sent);
+      posts.push(
+        fetch(endpoint, { method: 'POST', body, headers, signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS) }).then(
+          async (response) => {
+            await response.arrayBuffer();
+            if (response.status === 202) {
+              accepted++;
+              answered.push(performance.now() - sent);
+            } else refused++;
+          },
+          // GitHub gives up on a delivery after 10 s (and marks it failed).
+          () => void failed++,
+        ),
+      );
+    }
+    const lastSend = performance.now();
+    while (latencies.size < WEBHOOKS && performance.now() < lastSend + DRAIN_MS) await sleep(50);
+    await Promise.all(posts);
+    if (fake.violations.length > 0) throw new Error(`the fake saw ${fake.violations.length} requests the real API would refuse: ${JSON.stringify(fake.violations[0])}`);
+    return {
+      store: storeName,
+      latencies: [...latencies.values()],
+      accepted,
+      refused,
+      failed,
+      answered,
+      sendSeconds: (lastSend - sendStart) / 1000,
+      throughput: (latencies.size * 1000) / Math.max(1, lastWriteAt - sendStart),
+      serving,
+    };
+  } finally {
+    if (serving && serving.child.exitCode === null) {
+      serving.child.kill('SIGTERM');
+      await once(serving.child, 'exit');
+    }
+    await fake.close();
+  }
+}
+
+export async function runWebhookLatencyBench(): Promise<string[]> {
+  const outcomes: Outcome[] = [];
+  outcomes.push(await measure('PGlite, in memory', 'memory'));
+  const postgres = storeBackends().find((b) => b.name === 'postgres');
+  if (postgres) {
+    // A fresh database, dropped when this handle closes; the sla-sync process opens it by URL.
+    const handle: DatabaseHandle = await postgres.open();
+    try {
+      if (handle.kind !== 'postgres') throw new Error('expected a Postgres store');
+      outcomes.push(await measure('Postgres', handle.url));
+    } finally {
+      await handle.close();
+    }
+  }
+
+  const ms = (n: number): string => (Number.isNaN(n) ? '-' : fmtInt(n));
+  const lines = [
+    `burst: ${fmtInt(WEBHOOKS)} signed issues.labeled deliveries for distinct open issues, sent evenly over ${SEND_MS / 1000} s (${fmtInt(WEBHOOKS / (SEND_MS / 1000))}/s).`,
+    `sla-sync in its own process: app, pg-boss queue (polling 0.5 s) and workers (${WORKER_CONCURRENCY} refresh + ${WORKER_CONCURRENCY} writeback jobs at once); ` +
+      `fake GitHub and the sender in this one. Latency: POST sent -> first label/comment write for that issue at the fake.`,
+    `setup (untimed): ${outcomes.map((o) => `${fmtInt(o.serving.synced)} issues synced in ${o.serving.syncSeconds.toFixed(1)} s (${o.store})`).join(', ')}`,
+    '',
+    ...table(
+      ['store', '202', 'no 202 in 10 s', '202 p99 ms', 'written back', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'sent in s', 'writebacks/s'],
+      outcomes.map((o) => {
+        const sorted = [...o.latencies].sort((a, b) => a - b);
+        return [
+          o.store,
+          `${fmtInt(o.accepted)}${o.refused > 0 ? ` (${o.refused} other)` : ''}`,
+          fmtInt(o.failed),
+          ms(percentile([...o.answered].sort((a, b) => a - b), 99)),
+          `${fmtInt(sorted.length)}/${fmtInt(WEBHOOKS)}`,
+          ms(percentile(sorted, 50)),
+          ms(percentile(sorted, 90)),
+          ms(percentile(sorted, 99)),
+          ms(sorted.at(-1) ?? Number.NaN),
+          o.sendSeconds.toFixed(1),
+          o.throughput.toFixed(0),
+        ];
+      }),
+    ),
+  ];
+  if (!postgres) lines.push('Postgres: skipped: DATABASE_URL not set');
+  lines.push('');
+  for (const o of outcomes) {
+    const sorted = [...o.latencies].sort((a, b) => a - b);
+    const missing = WEBHOOKS - sorted.length;
+    // A webhook never written back has no latency to rank: the target is then not met.
+    const figure = missing > 0 ? `${missing} not written back within ${DRAIN_MS / 1000} s of the last send` : `${ms(percentile(sorted, 99))} ms`;
+    lines.push(`target p99 < ${fmtInt(TARGET_P99_MS)} ms (${o.store}): ${figure} -> ${missing === 0 && percentile(sorted, 99) < TARGET_P99_MS ? 'MET' : 'NOT MET'}`);
+  }
+  return lines;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === SERVE_FLAG) {
+  const [store, fakeUrl, worldNowMs] = process.argv.slice(3);
+  await serveSlaSync(store!, fakeUrl!, Number(worldNowMs));
+}
