@@ -4,7 +4,7 @@ import { METRICS } from '../core/types.ts';
 import type { Db } from './db.ts';
 import { toDate, toDateOrNull, toIsoInstant, toIsoInstantOrNull } from './instants.ts';
 import { metricStates } from './schema/index.ts';
-import { excluded } from './sql-helpers.ts';
+import { chunk, excluded } from './sql-helpers.ts';
 
 export interface StoredMetricStates {
   /** The `now` the evaluation was computed for. */
@@ -19,25 +19,37 @@ export async function saveMetricStates(
   evaluation: CaseEvaluation,
   evaluatedAt: string,
 ): Promise<void> {
+  await saveMetricStatesMany(db, [{ caseId, evaluation }], evaluatedAt);
+}
+
+/** Stores many cases' states in one statement per 2,500 cases (a sync page is one). */
+export async function saveMetricStatesMany(
+  db: Db,
+  items: readonly { caseId: number; evaluation: CaseEvaluation }[],
+  evaluatedAt: string,
+): Promise<void> {
   const at = toDate(evaluatedAt);
-  await db
-    .insert(metricStates)
-    .values(METRICS.map((metric) => toRow(caseId, metric, evaluation.metrics[metric], at)))
-    .onConflictDoUpdate({
-      target: [metricStates.caseId, metricStates.metric],
-      set: {
-        state: excluded(metricStates.state),
-        severity: excluded(metricStates.severity),
-        targetSeconds: excluded(metricStates.targetSeconds),
-        elapsedSeconds: excluded(metricStates.elapsedSeconds),
-        remainingSeconds: excluded(metricStates.remainingSeconds),
-        dueAt: excluded(metricStates.dueAt),
-        atRiskAt: excluded(metricStates.atRiskAt),
-        breachedAt: excluded(metricStates.breachedAt),
-        completedAt: excluded(metricStates.completedAt),
-        evaluatedAt: excluded(metricStates.evaluatedAt),
-      },
-    });
+  const rows = items.flatMap(({ caseId, evaluation }) => METRICS.map((metric) => toRow(caseId, metric, evaluation.metrics[metric], at)));
+  for (const part of chunk(rows, 5_000)) {
+    await db
+      .insert(metricStates)
+      .values(part)
+      .onConflictDoUpdate({
+        target: [metricStates.caseId, metricStates.metric],
+        set: {
+          state: excluded(metricStates.state),
+          severity: excluded(metricStates.severity),
+          targetSeconds: excluded(metricStates.targetSeconds),
+          elapsedSeconds: excluded(metricStates.elapsedSeconds),
+          remainingSeconds: excluded(metricStates.remainingSeconds),
+          dueAt: excluded(metricStates.dueAt),
+          atRiskAt: excluded(metricStates.atRiskAt),
+          breachedAt: excluded(metricStates.breachedAt),
+          completedAt: excluded(metricStates.completedAt),
+          evaluatedAt: excluded(metricStates.evaluatedAt),
+        },
+      });
+  }
 }
 
 /** The last stored evaluation of the case's metrics, or null if it was never evaluated. */

@@ -8,7 +8,7 @@ import { METRICS } from '../core/types.ts';
 import { markWritebackPending, upsertCasesWithEvents } from '../store/cases-repo.ts';
 import type { DatabaseHandle, Db } from '../store/db.ts';
 import { withTransaction } from '../store/db.ts';
-import { getMetricStatesOf, saveMetricStates } from '../store/metric-states-repo.ts';
+import { getMetricStatesOf, saveMetricStatesMany } from '../store/metric-states-repo.ts';
 import { getSyncCursor, recordSyncRun, saveSyncCursor } from '../store/sync-cursors-repo.ts';
 import { ConnectorError } from '../connectors/types.ts';
 import { agreementFor } from './agreements.ts';
@@ -65,16 +65,18 @@ export async function storeAndEvaluate(tx: Db, runtime: ConnectionRuntime, sourc
   const changedCaseIds: number[] = [];
   const timers: BreachTimer[] = [];
   const seen = new Set<number>();
+  const evaluated: { caseId: number; evaluation: CaseEvaluation }[] = [];
   for (let i = storeCases.length - 1; i >= 0; i--) {
     const caseId = caseIds[i]!;
     if (seen.has(caseId)) continue; // an external id twice in a page: its last version was stored
     seen.add(caseId);
     const evaluation = evaluateEvents(agreements[i]!.policy, storeCases[i]!.events, runtime.mapping, nowMs);
-    await saveMetricStates(tx, caseId, evaluation, evaluatedAt);
+    evaluated.push({ caseId, evaluation });
     const before = previous.get(caseId);
     if (!before || slaFingerprint(before) !== slaFingerprint(evaluation)) changedCaseIds.push(caseId);
     timers.push(...timersFor(caseId, evaluation, nowMs));
   }
+  await saveMetricStatesMany(tx, evaluated, evaluatedAt);
   // Every touched case is checked at its vendor: a label a person removed is put back; the
   // connector sends nothing when the ticket already shows the SLA.
   await markWritebackPending(tx, [...seen], true);
@@ -110,19 +112,32 @@ export async function runSync(handle: DatabaseHandle, runtime: ConnectionRuntime
   let cursor = options.full ? null : ((await getSyncCursor(handle.db, connection.id))?.cursor ?? null);
   const progress: SyncProgress = { connection: connection.name, pages: 0, cases: 0, changed: 0, elapsedMs: 0 };
   try {
-    for await (const page of runtime.connector.fetchChanges(runtime.config, cursor, runtime.ctx)) {
-      const stored = await withTransaction(handle, async (tx) => {
-        const result = await storeAndEvaluate(tx, runtime, page.cases, now());
-        await saveSyncCursor(tx, connection.id, page.nextCursor);
-        return result;
-      });
-      cursor = page.nextCursor;
-      progress.pages++;
-      progress.cases += stored.caseIds.length;
-      progress.changed += stored.changedCaseIds.length;
-      progress.elapsedMs = now() - started;
-      await options.onPage?.(stored, { ...progress });
-      if (options.maxPages !== undefined && progress.pages >= options.maxPages) break;
+    // One page read ahead: the vendor is asked for page n+1 while page n is being stored, so a
+    // sync takes about the longer of the two rather than their sum.
+    const pages = runtime.connector.fetchChanges(runtime.config, cursor, runtime.ctx)[Symbol.asyncIterator]();
+    let ahead = pages.next();
+    try {
+      for (;;) {
+        const next = await ahead;
+        if (next.done) break;
+        const page = next.value;
+        ahead = pages.next();
+        ahead.catch(() => undefined); // surfaced when awaited; not an unhandled rejection meanwhile
+        const stored = await withTransaction(handle, async (tx) => {
+          const result = await storeAndEvaluate(tx, runtime, page.cases, now());
+          await saveSyncCursor(tx, connection.id, page.nextCursor);
+          return result;
+        });
+        cursor = page.nextCursor;
+        progress.pages++;
+        progress.cases += stored.caseIds.length;
+        progress.changed += stored.changedCaseIds.length;
+        progress.elapsedMs = now() - started;
+        await options.onPage?.(stored, { ...progress });
+        if (options.maxPages !== undefined && progress.pages >= options.maxPages) break;
+      }
+    } finally {
+      await pages.return?.(undefined).catch(() => undefined);
     }
     await recordSyncRun(handle.db, connection.id, formatInstant(now()), null);
   } catch (error) {
