@@ -154,6 +154,20 @@ export async function listWritebackPending(db: Db, limit = 10_000): Promise<numb
   return rows.map((r) => r.id);
 }
 
+/**
+ * The source's updated_at of these cases as stored, locked for the caller's transaction, so that a
+ * sync page and a webhook refresh of the same case cannot both win.
+ */
+export async function lockCaseVersions(db: Db, connectionId: number, externalIds: readonly string[]): Promise<Map<string, string>> {
+  if (externalIds.length === 0) return new Map();
+  const rows = await db
+    .select({ externalId: cases.externalId, updatedAt: cases.updatedAt })
+    .from(cases)
+    .where(and(eq(cases.connectionId, connectionId), inArray(cases.externalId, [...externalIds])))
+    .for('update');
+  return new Map(rows.map((r) => [r.externalId, toIsoInstant(r.updatedAt)]));
+}
+
 /** A connection's case by its external key ("SUP-42", "owner/repo#12") or external id. */
 export async function findCase(db: Db, connectionId: number, keyOrId: string): Promise<StoredCase | null> {
   const [row] = await db

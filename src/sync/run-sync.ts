@@ -5,7 +5,7 @@ import type { CaseInput as SourceCase } from '../connectors/types.ts';
 import { formatInstant } from '../core/metrics.ts';
 import type { CaseEvaluation, MetricName } from '../core/types.ts';
 import { METRICS } from '../core/types.ts';
-import { markWritebackPending, upsertCasesWithEvents } from '../store/cases-repo.ts';
+import { lockCaseVersions, markWritebackPending, upsertCasesWithEvents } from '../store/cases-repo.ts';
 import type { DatabaseHandle, Db } from '../store/db.ts';
 import { withTransaction } from '../store/db.ts';
 import { getMetricStatesOf, saveMetricStatesMany } from '../store/metric-states-repo.ts';
@@ -48,7 +48,14 @@ export function timersFor(caseId: number, evaluation: CaseEvaluation, nowMs: num
  * Stores cases as the connector gave them, re-evaluates them at nowMs and flags them for writeback,
  * all in the caller's transaction. Shared by the sync and by webhook refreshes.
  */
-export async function storeAndEvaluate(tx: Db, runtime: ConnectionRuntime, sourceCases: readonly SourceCase[], nowMs: number): Promise<StoredPage> {
+export async function storeAndEvaluate(tx: Db, runtime: ConnectionRuntime, fetched: readonly SourceCase[], nowMs: number): Promise<StoredPage> {
+  // A version older than the stored one (a sync page fetched before a webhook refresh committed)
+  // is dropped: the newer data stays, and the next sync brings whatever is newer still.
+  const stored = await lockCaseVersions(tx, runtime.connection.id, fetched.map((c) => c.externalId));
+  const sourceCases = fetched.filter((c) => {
+    const current = stored.get(c.externalId);
+    return current === undefined || Date.parse(current) <= Date.parse(c.updatedAt);
+  });
   // Each case's agreement first (customer, rule, policy): its policy decides targets and severity.
   const agreements = sourceCases.map((c) => {
     const agreement = agreementFor(runtime.agreements, runtime.connection, c.attributes);

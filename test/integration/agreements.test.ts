@@ -182,4 +182,19 @@ describe.each(storeBackends())('agreements on $name', (backend) => {
     expect(text.stdout).toContain('resolution target changed (target now 8h (S1, America/New_York), counted from created)');
     expect((await runCli(['explain', 'gh', 'acme/web#404'], { database: handle })).code).toBe(2);
   });
+
+  it('keeps a newer stored version when an older one arrives late (a sync page after a webhook refresh)', async () => {
+    const newer = issue(20, 'acme/web', ['marketing']);
+    newer.updatedAt = '2027-02-02T18:00:00Z';
+    newer.title = 'newer title';
+    newer.events.push({ at: '2027-02-02T17:00:00Z', type: 'status', status: 'solved' });
+    newer.status = 'solved';
+    await sync(newer);
+    const older = issue(20, 'acme/web', []);
+    older.updatedAt = '2027-02-02T16:00:00Z';
+    await sync(older);
+    const [row] = await handle.db.select({ title: cases.title, status: cases.status }).from(cases).where(eq(cases.externalId, '20'));
+    expect(row).toEqual({ title: 'newer title', status: 'solved' });
+    expect(await agreementOf('20')).toMatchObject({ customer: 'Marketing', resolution: { state: 'met' } });
+  });
 });
