@@ -1,4 +1,4 @@
-import { eq, inArray } from 'drizzle-orm';
+import { inArray } from 'drizzle-orm';
 import type { CaseEvaluation, MetricName, MetricState } from '../core/types.ts';
 import { METRICS } from '../core/types.ts';
 import type { Db } from './db.ts';
@@ -54,16 +54,7 @@ export async function saveMetricStatesMany(
 
 /** The last stored evaluation of the case's metrics, or null if it was never evaluated. */
 export async function getMetricStates(db: Db, caseId: number): Promise<StoredMetricStates | null> {
-  const rows = await db.select().from(metricStates).where(eq(metricStates.caseId, caseId));
-  const byMetric = new Map(rows.map((row) => [row.metric, row]));
-  const firstResponse = byMetric.get('firstResponse');
-  const resolution = byMetric.get('resolution');
-  // saveMetricStates writes both metrics in one statement: one without the other is not a state.
-  if (!firstResponse || !resolution) return null;
-  return {
-    evaluatedAt: toIsoInstant(firstResponse.evaluatedAt),
-    metrics: { firstResponse: toMetricState(firstResponse), resolution: toMetricState(resolution) },
-  };
+  return (await getMetricStatesOf(db, [caseId])).get(caseId) ?? null;
 }
 
 /** Stored states of many cases at once (cases never evaluated are absent). */
@@ -80,6 +71,7 @@ export async function getMetricStatesOf(db: Db, caseIds: readonly number[]): Pro
   for (const [caseId, m] of byCase) {
     const firstResponse = m.get('firstResponse');
     const resolution = m.get('resolution');
+    // saveMetricStates writes both metrics in one statement: one without the other is not a state.
     if (!firstResponse || !resolution) continue;
     out.set(caseId, {
       evaluatedAt: toIsoInstant(firstResponse.evaluatedAt),
