@@ -289,9 +289,11 @@ async function runWorker(opts: { concurrency: string }, io: Io): Promise<void> {
   });
 }
 
-async function runServe(opts: { port: string; host: string; worker?: boolean }, io: Io): Promise<void> {
+async function runServe(opts: { port: string; host: string; worker?: boolean; baseUrl?: string }, io: Io): Promise<void> {
   const port = Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError([`--port: "${opts.port}" is not a port number`]);
+  const baseUrl = opts.baseUrl ?? io.env?.['SLA_SYNC_BASE_URL'];
+  if (baseUrl !== undefined && !/^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(baseUrl)) throw new UsageError([`--base-url: "${baseUrl}" is not an http(s) URL`]);
   const { queueFor } = await import('./sync/queue.ts');
   const { startWorkers, reconcile } = await import('./sync/jobs.ts');
   const { createApp } = await import('./web/app.ts');
@@ -307,6 +309,8 @@ async function runServe(opts: { port: string; host: string; worker?: boolean }, 
       }
       const app = createApp({
         handle,
+        queue,
+        baseUrl: baseUrl ?? `http://${opts.host}:${port}`,
         ...(io.env ? { env: io.env } : {}),
         enqueueRefresh: async (connectionId, refs) => void (await queue.send('refresh', { connectionId, refs })),
       });
@@ -368,6 +372,7 @@ export function buildProgram(io: Io): Command {
     .description('run the web server (webhooks); on the embedded database also a worker in the same process')
     .option('--port <port>', 'port to listen on', process.env['PORT'] ?? '3000')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--base-url <url>', 'the public URL users and vendors reach this app at (default: SLA_SYNC_BASE_URL, else http://host:port)')
     .option('--worker', 'also work jobs in this process (default: only on the embedded database)')
     .option('--no-worker', 'never work jobs in this process')
     .action(async (opts: { port: string; host: string; worker?: boolean }) => runServe(opts, io));

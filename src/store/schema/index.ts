@@ -16,3 +16,7 @@ export * from './users.ts';
 export * from './sessions.ts';
 export * from './api-tokens.ts';
 export * from './sign-in-failures.ts';
+export * from './audit-log.ts';
+export * from './jira-connect-tenants.ts';
+export * from './share-links.ts';
+export * from './sync-runs.ts';

@@ -1,0 +1,62 @@
+// Real headless Chromium for end-to-end tests (Debian's `chromium`, driven by playwright-core; the
+// playwright download cannot work here). Screenshots go to test-artifacts/screenshots/.
+//
+// Without /usr/bin/chromium the browser tests are skipped with a note, so `npm test` still runs on a
+// laptop without it; `.ci/run` installs chromium and sets SLA_SYNC_REQUIRE_BROWSER=1, which turns a
+// missing browser into a failure instead.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+export const SCREENSHOT_DIR = resolve('test-artifacts', 'screenshots');
+
+const required = process.env['SLA_SYNC_REQUIRE_BROWSER'] === '1';
+
+/** Whether the browser tests run here: `describe.runIf(browserAvailable)(...)`. */
+export const browserAvailable = existsSync(CHROMIUM_PATH) || required;
+if (!browserAvailable) console.warn(`browser tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`);
+
+export interface TestBrowser {
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Saves a full-page PNG as test-artifacts/screenshots/<name>.png and returns its path. */
+  screenshot(name: string, page?: Page): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Launches Chromium the way this closed network needs (no background networking; playwright gives each launch a fresh profile). */
+export async function launchBrowser(options: { viewport?: { width: number; height: number } } = {}): Promise<TestBrowser> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  });
+  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  return {
+    browser,
+    context,
+    page,
+    async screenshot(name, target = page) {
+      const path = join(SCREENSHOT_DIR, `${name}.png`);
+      await target.screenshot({ path, fullPage: true });
+      return path;
+    },
+    async close() {
+      await browser.close();
+    },
+  };
+}
