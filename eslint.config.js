@@ -16,6 +16,11 @@ export default tseslint.config(
     },
   },
   {
+    // Page scripts run in the browser (and, for the Zendesk app, inside Zendesk's iframe).
+    files: ['src/web/assets/**/*.js', 'zendesk-app/assets/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser } },
+  },
+  {
     // The engine is pure: no clock, no I/O, nothing else from src/.
     files: ['src/core/**/*.ts'],
     rules: {

@@ -23,6 +23,11 @@ export interface BusinessCalendar {
   businessMsBetween(fromMs: number, toMs: number): number;
   /** The earliest instant t >= fromMs with businessMsBetween(fromMs, t) === amountMs. */
   addBusinessMs(fromMs: number, amountMs: number): number;
+  /**
+   * The business intervals within [fromMs, toMs), as sorted, disjoint UTC [start, end) pairs: what
+   * a browser needs to tick a countdown in business time without knowing the calendar.
+   */
+  businessIntervals(fromMs: number, toMs: number): [number, number][];
 }
 
 const MINUTE_MS = 60_000;
@@ -64,6 +69,9 @@ class AroundTheClock implements BusinessCalendar {
   }
   addBusinessMs(fromMs: number, amountMs: number): number {
     return amountMs > 0 ? fromMs + amountMs : fromMs;
+  }
+  businessIntervals(fromMs: number, toMs: number): [number, number][] {
+    return toMs > fromMs ? [[fromMs, toMs]] : [];
   }
 }
 
@@ -244,6 +252,24 @@ class ZonedCalendar implements BusinessCalendar {
     }
     throw new Error(`calendar ${this.label} has no business time for ${MAX_EMPTY_CHUNKS} chunks`);
   }
+
+  businessIntervals(fromMs: number, toMs: number): [number, number][] {
+    const out: [number, number][] = [];
+    if (!(toMs > fromMs)) return out;
+    for (let index = Math.floor(fromMs / CHUNK_MS); index <= Math.floor((toMs - 1) / CHUNK_MS); index++) {
+      const chunk = this.chunk(index);
+      for (let i = Math.max(0, lastStartAtOrBefore(chunk.starts, fromMs)); i < chunk.starts.length && chunk.starts[i]! < toMs; i++) {
+        const start = Math.max(chunk.starts[i]!, fromMs);
+        const end = Math.min(chunk.ends[i]!, toMs);
+        if (end <= start) continue;
+        // Chunk boundaries cut intervals in two: join the halves again.
+        const last = out[out.length - 1];
+        if (last && last[1] === start) last[1] = end;
+        else out.push([start, end]);
+      }
+    }
+    return out;
+  }
 }
 
 const AROUND_THE_CLOCK = new AroundTheClock();
@@ -262,4 +288,26 @@ export function compileCalendar(input: CalendarInput | undefined): BusinessCalen
     compiled.set(key, calendar);
   }
   return calendar;
+}
+
+const DAY_NAMES: Record<Weekday, string> = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' };
+
+/**
+ * The calendar in words, for people: "24x7", or "Mon–Fri 09:00–17:30 (Europe/Berlin), 3 holidays",
+ * with runs of weekdays that share their hours joined.
+ */
+export function describeCalendar(input: CalendarInput | undefined): string {
+  if (input === undefined || input === '24x7') return '24x7';
+  const runs: { from: Weekday; to: Weekday; hours: string }[] = [];
+  for (const day of WEEKDAYS) {
+    const intervals = input.week[day] ?? [];
+    if (intervals.length === 0) continue;
+    const hours = intervals.map(([a, b]) => `${a}–${b}`).join(', ');
+    const last = runs[runs.length - 1];
+    if (last && last.hours === hours && WEEKDAYS.indexOf(last.to) === WEEKDAYS.indexOf(day) - 1) last.to = day;
+    else runs.push({ from: day, to: day, hours });
+  }
+  const week = runs.length === 0 ? 'no business hours' : runs.map((r) => `${DAY_NAMES[r.from]}${r.to === r.from ? '' : `–${DAY_NAMES[r.to]}`} ${r.hours}`).join('; ');
+  const holidays = input.holidays?.length ?? 0;
+  return `${week} (${input.timezone})${holidays > 0 ? `, ${holidays} holiday${holidays === 1 ? '' : 's'}` : ''}`;
 }

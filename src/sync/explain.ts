@@ -6,6 +6,9 @@ import { formatInstant } from '../core/metrics.ts';
 import type { StoredCase } from '../store/cases-repo.ts';
 import { findCase, getCaseEvents } from '../store/cases-repo.ts';
 import type { Db } from '../store/db.ts';
+import type { CaseEvent } from '../core/types.ts';
+import type { Connection } from '../store/connections-repo.ts';
+import type { ResolvedAgreement } from './agreements.ts';
 import { agreementFor, loadAgreementContext } from './agreements.ts';
 import { findConnection } from './connection.ts';
 import { toCoreEvents } from './evaluate.ts';
@@ -28,15 +31,27 @@ export async function explainStoredCase(db: Db, connectionName: string, keyOrId:
   return explainCaseRecord(db, stored, nowMs);
 }
 
-export async function explainCaseRecord(db: Db, stored: StoredCase, nowMs: number): Promise<CaseExplanation> {
+/** A stored case with the agreement that applies to it now and its timeline as core events. */
+export interface CaseWithAgreement {
+  connection: Connection;
+  agreement: ResolvedAgreement;
+  events: CaseEvent[];
+}
+
+export async function loadCaseWithAgreement(db: Db, stored: StoredCase): Promise<CaseWithAgreement> {
   const context = await loadAgreementContext(db);
   const entry = context.connections.get(stored.connectionId)!;
   const agreement = agreementFor(context, entry.connection, stored.attributes ?? {});
   if (!agreement) throw new CaseNotFoundError(`connection "${entry.connection.name}" has no policy`);
   const events = toCoreEvents(await getCaseEvents(db, stored.id), entry.mapping, agreement.policy.policy.defaultSeverity);
+  return { connection: entry.connection, agreement, events };
+}
+
+export async function explainCaseRecord(db: Db, stored: StoredCase, nowMs: number): Promise<CaseExplanation> {
+  const { connection, agreement, events } = await loadCaseWithAgreement(db, stored);
   const explanation = explainCase(agreement.policy, events, nowMs);
   return {
-    case: { id: stored.id, externalKey: stored.externalKey, url: stored.url, title: stored.title, status: stored.status, rawPriority: stored.rawPriority, connection: entry.connection.name },
+    case: { id: stored.id, externalKey: stored.externalKey, url: stored.url, title: stored.title, status: stored.status, rawPriority: stored.rawPriority, connection: connection.name },
     customer: agreement.customer,
     policy: agreement.policyName,
     rule: agreement.rule,

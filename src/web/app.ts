@@ -14,6 +14,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { apiRoutes } from './routes/api.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { authRoutes } from './routes/auth.ts';
+import { caseRoutes } from './routes/cases.ts';
 import { jiraConnectRoutes } from './routes/jira-connect.ts';
 import { reportsRoutes } from './routes/reports.ts';
 import { setupRoutes } from './routes/setup.ts';
@@ -71,6 +72,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(authRoutes({ db, now, signIn: { ...DEFAULT_SIGN_IN_POLICY, ...deps.signIn } }));
   app.use(setupRoutes(area));
   app.use(apiRoutes({ db, now }));
+  app.use(caseRoutes(area));
   app.use(adminRoutes(area));
   app.use(reportsRoutes(area));
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route ${req.method} ${req.path}`)));

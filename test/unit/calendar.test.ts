@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileCalendar, parseLocalDate, parseWallClock } from '../../src/core/calendar.ts';
+import { compileCalendar, describeCalendar, parseLocalDate, parseWallClock } from '../../src/core/calendar.ts';
 import type { CalendarSpec } from '../../src/core/types.ts';
 
 const ms = (iso: string) => Date.parse(iso);
@@ -80,6 +80,46 @@ describe('business calendars', () => {
     // Friday 2026-12-04 23:00 + 3 h continues into Saturday 02:00 without a gap.
     expect(nights.addBusinessMs(ms('2026-12-04T23:00:00Z'), 3 * H)).toBe(ms('2026-12-05T02:00:00Z'));
     expect(nights.businessMsBetween(ms('2026-12-04T00:00:00Z'), ms('2026-12-06T00:00:00Z'))).toBe(8 * H);
+  });
+
+  it('lists business intervals that add up to businessMsBetween, across holidays, DST and chunk edges', () => {
+    // Monday 2026-11-30 in Berlin: two shifts.
+    expect(cal.businessIntervals(ms('2026-11-30T00:00:00Z'), ms('2026-12-01T00:00:00Z'))).toEqual([
+      [ms('2026-11-30T08:00:00Z'), ms('2026-11-30T11:00:00Z')],
+      [ms('2026-11-30T12:00:00Z'), ms('2026-11-30T16:30:00Z')],
+    ]);
+    // Clipped to the range.
+    expect(cal.businessIntervals(ms('2026-11-30T10:00:00Z'), ms('2026-11-30T13:00:00Z'))).toEqual([
+      [ms('2026-11-30T10:00:00Z'), ms('2026-11-30T11:00:00Z')],
+      [ms('2026-11-30T12:00:00Z'), ms('2026-11-30T13:00:00Z')],
+    ]);
+    // Christmas: the 24th-26th are holidays, so nothing from Wednesday night to Monday morning.
+    expect(cal.businessIntervals(ms('2026-12-23T17:00:00Z'), ms('2026-12-28T08:00:00Z'))).toEqual([]);
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (const calendar of [cal, compileCalendar('24x7'), compileCalendar({ timezone: 'America/New_York', week: { mon: [['00:00', '24:00']], sun: [['01:00', '03:00']] } })]) {
+      for (let k = 0; k < 200; k++) {
+        const from = ms('2026-01-01T00:00:00Z') + Math.floor(random() * 400 * 86_400_000);
+        const to = from + Math.floor(random() * 120 * 86_400_000);
+        const intervals = calendar.businessIntervals(from, to);
+        expect(intervals.reduce((sum, [a, b]) => sum + (b - a), 0)).toBe(calendar.businessMsBetween(from, to));
+        for (let i = 0; i < intervals.length; i++) {
+          const [a, b] = intervals[i]!;
+          expect(a).toBeGreaterThanOrEqual(from);
+          expect(b).toBeLessThanOrEqual(to);
+          expect(b).toBeGreaterThan(a);
+          if (i > 0) expect(a).toBeGreaterThan(intervals[i - 1]![1]);
+        }
+      }
+    }
+  });
+
+  it('describes itself in words, joining days with the same hours', () => {
+    expect(describeCalendar(office)).toBe('Mon–Tue 09:00–12:00, 13:00–17:30; Wed–Thu 09:00–17:30; Fri 09:00–15:00 (Europe/Berlin), 3 holidays');
+    expect(describeCalendar('24x7')).toBe('24x7');
+    expect(describeCalendar(undefined)).toBe('24x7');
+    expect(describeCalendar({ timezone: 'Asia/Tokyo', week: { mon: [['09:00', '18:00']], wed: [['09:00', '18:00']] }, holidays: ['2027-01-01'] })).toBe('Mon 09:00–18:00; Wed 09:00–18:00 (Asia/Tokyo), 1 holiday');
+    expect(describeCalendar({ timezone: 'UTC', week: {} })).toBe('no business hours (UTC)');
   });
 
   it('returns the same compiled instance for the same spec', () => {

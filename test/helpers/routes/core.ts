@@ -15,4 +15,6 @@ export const CORE_ROUTES: ExpectedRoute[] = [
   { method: 'GET', path: '/api/reports/compliance', roles: MANAGERS },
   { method: 'GET', path: '/api/reports/compliance.csv', roles: MANAGERS },
   { method: 'GET', path: '/api/cases/:id/explain', roles: ALL },
+  { method: 'GET', path: '/api/cases/:id/sla', roles: ALL },
+  { method: 'GET', path: '/cases/:id', roles: ALL },
 ];

@@ -1,0 +1,104 @@
+// The case page in real headless Chromium (issue 7): an agent signs in, opens a case, and sees each
+// clock's countdown tick down second by second, a paused clock stand still with its reason, and the
+// explanation below; screenshot kept as test-artifacts/screenshots/case-page.png.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../src/store/db.ts';
+import { openDatabase, migrateDatabase } from '../../src/store/db.ts';
+import { createUser } from '../../src/store/users-repo.ts';
+import { createApp } from '../../src/web/app.ts';
+import { hashPassword } from '../../src/web/auth/passwords.ts';
+import type { TestBrowser } from '../helpers/browser.ts';
+import { browserAvailable, launchBrowser } from '../helpers/browser.ts';
+import { seedCase, seedGithubConnection } from '../helpers/seed-case.ts';
+
+const MIN = 60_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+/** "1h 29m 58s left" -> seconds. */
+function secondsLeft(text: string): number {
+  const match = /^(?:(\d+)d )?(?:(\d+)h )?(?:(\d+)m )?(\d+)s left$/.exec(text.replace(/Paused · /, ''));
+  if (!match) throw new Error(`not a countdown: "${text}"`);
+  const [, d, h, m, s] = match.map((x) => Number(x ?? 0));
+  return d! * 86400 + h! * 3600 + m! * 60 + s!;
+}
+
+describe.runIf(browserAvailable)('case page in Chromium', () => {
+  let handle: DatabaseHandle;
+  let server: Server;
+  let base = '';
+  let browser: TestBrowser;
+  let runningId = 0;
+  let pausedId = 0;
+
+  beforeAll(async () => {
+    handle = await openDatabase({ memory: true });
+    await migrateDatabase(handle);
+    await seedGithubConnection(handle);
+    const now = Date.now();
+    runningId = (await seedCase(handle, { number: 1, priority: 'P1', nowMs: now, events: [{ at: iso(now - 20 * MIN), type: 'created', status: 'open', rawPriority: 'P1' }] })).id;
+    pausedId = (
+      await seedCase(handle, {
+        number: 2,
+        priority: 'P1',
+        nowMs: now,
+        status: 'pending',
+        events: [
+          { at: iso(now - 50 * MIN), type: 'created', status: 'open', rawPriority: 'P1' },
+          { at: iso(now - 40 * MIN), type: 'agent_reply' },
+          { at: iso(now - 30 * MIN), type: 'status', status: 'pending' },
+        ],
+      })
+    ).id;
+    await createUser(handle.db, { email: 'agent@example.com', role: 'agent', passwordHash: await hashPassword('correct horse battery staple', { N: 1024, r: 8, p: 1 }) });
+    const app = createApp({ handle, enqueueRefresh: async () => {} });
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+    await handle?.close();
+  });
+
+  it('signs in, ticks the countdown down every second, and links to the explanation', async () => {
+    const page = browser.page;
+    await page.goto(`${base}/cases/${runningId}`);
+    // Not signed in: the page links to the sign-in form, which brings the agent back.
+    await page.click('a[href^="/signin"]');
+    await page.fill('#email', 'agent@example.com');
+    await page.fill('#password', 'correct horse battery staple');
+    await Promise.all([page.waitForURL(`${base}/cases/${runningId}`), page.click('button[type=submit]')]);
+    const clock = page.locator('[data-metric="firstResponse"] .sla-clock');
+    await expect.poll(() => clock.textContent()).toMatch(/left$/);
+    const first = secondsLeft((await clock.textContent())!);
+    // 60 minutes target, created 20 minutes ago: about 40 minutes left.
+    expect(first).toBeGreaterThan(38 * 60);
+    expect(first).toBeLessThanOrEqual(40 * 60);
+    await expect.poll(async () => secondsLeft((await clock.textContent())!), { timeout: 5000 }).toBeLessThanOrEqual(first - 2);
+    expect(await page.getAttribute('[data-metric="firstResponse"]', 'data-state')).toBe('running');
+    expect(await page.textContent('[data-metric="resolution"] .sla-calendar')).toBe('S1 target 4h · 24x7');
+    expect(await page.getAttribute('a.sla-explain', 'href')).toBe(`/cases/${runningId}#explain`);
+    expect(await page.locator('table.explain-steps tbody tr').count()).toBe(2);
+    await browser.screenshot('case-page');
+  });
+
+  it('shows a paused clock standing still with its reason', async () => {
+    const page = browser.page;
+    await page.goto(`${base}/cases/${pausedId}`);
+    const clock = page.locator('[data-metric="resolution"] .sla-clock');
+    await expect.poll(() => clock.textContent()).toMatch(/^Paused · /);
+    const before = await clock.textContent();
+    await page.waitForTimeout(1500);
+    expect(await clock.textContent()).toBe(before);
+    // 240 minutes target, 20 minutes counted before the pause.
+    expect(secondsLeft(before!)).toBe(220 * 60);
+    expect(await page.textContent('[data-metric="resolution"] .sla-pause')).toBe('Paused: waiting on the requester (pending)');
+    expect(await page.getAttribute('[data-metric="firstResponse"]', 'data-state')).toBe('met');
+    await browser.screenshot('case-page-paused');
+  });
+});
