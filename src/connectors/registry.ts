@@ -22,7 +22,7 @@ export type BuiltSource = keyof typeof connectors;
 export const SECRET_FIELDS: Record<Source, readonly string[]> = {
   github: ['token', 'webhookSecret'],
   jira: ['apiToken', 'sharedSecret', 'webhookSecret'],
-  zendesk: ['apiToken', 'oauthToken', 'webhookSecret'],
+  zendesk: ['apiToken', 'oauthToken', 'webhookSecret', 'sidebarSecret'],
 };
 
 export function isBuiltSource(source: string): source is BuiltSource {

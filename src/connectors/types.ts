@@ -129,8 +129,6 @@ export interface Connector<C> {
   source: Source;
   /** The connection's config (secrets already resolved from env: references). */
   configSchema: z.ZodType<C>;
-  /** Top-level config keys holding secrets: given as `env:NAME` or literal, never printed. */
-  secretFields?: readonly string[];
   /** Priority mappings the config itself implies (GitHub's label-to-severity map), seeded on apply. */
   priorityMappingsFromConfig?(cfg: C): Record<string, Severity>;
   /** Pages of changed cases since the cursor (null: from the beginning). */

@@ -5,6 +5,7 @@ import { SlidingWindowThrottle } from '../../src/connectors/zendesk/client.ts';
 import { initialCursor, parseCursor, planBackfill } from '../../src/connectors/zendesk/changes.ts';
 import { zendeskConfigSchema } from '../../src/connectors/zendesk/config.ts';
 import { zendeskConnector } from '../../src/connectors/zendesk/index.ts';
+import { SECRET_FIELDS } from '../../src/connectors/registry.ts';
 
 describe('zendeskConfigSchema', () => {
   it('applies the documented defaults and builds the URL from the subdomain', () => {
@@ -47,7 +48,7 @@ describe('zendeskConfigSchema', () => {
   });
 
   it('declares its secrets and the implied priority mapping', () => {
-    expect(zendeskConnector.secretFields).toEqual(['apiToken', 'oauthToken', 'webhookSecret']);
+    expect(SECRET_FIELDS.zendesk).toEqual(['apiToken', 'oauthToken', 'webhookSecret', 'sidebarSecret']);
     const cfg = zendeskConfigSchema.parse({ subdomain: 'acme', oauthToken: 'o', prioritySeverities: { low: 'S3' } });
     expect(zendeskConnector.priorityMappingsFromConfig(cfg)).toEqual({ urgent: 'S1', high: 'S2', normal: 'S3', low: 'S3' });
   });

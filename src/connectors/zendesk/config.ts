@@ -1,5 +1,5 @@
 // The Zendesk connection's configuration (issue 5, "Connection"). Secrets (`apiToken`, `oauthToken`,
-// `webhookSecret`) arrive already resolved from `env:` references by the config loader.
+// `webhookSecret`, `sidebarSecret`) arrive already resolved from `env:` references by the config loader.
 import { z } from 'zod';
 import { SEVERITIES, STATUSES } from '../../core/types.ts';
 import type { Severity, Status } from '../../core/types.ts';
@@ -46,6 +46,13 @@ export const zendeskConfigSchema = z
     oauthToken: z.string().min(1).optional(),
     /** The webhook's signing secret (X-Zendesk-Webhook-Signature). */
     webhookSecret: z.string().min(1).optional(),
+    /**
+     * The sidebar app's per-install secret (issue 5 item 6): Zendesk's proxy sends it as
+     * `Authorization: Bearer <secret>` from the app's secure setting, and it signs the app's
+     * short-lived explanation links. Without it (or shorter than 16 characters, see
+     * src/web/zendesk-app/auth.ts) the sidebar API refuses this connection.
+     */
+    sidebarSecret: z.string().min(1).optional(),
     /** Zendesk status -> engine status; merged over DEFAULT_STATUS_MAP. */
     statusMap: z.partialRecord(z.enum(ZENDESK_STATUSES), z.enum(STATUSES)).default({}),
     /** Zendesk priority -> severity implied for a new connection (see DEFAULT_PRIORITY_SEVERITIES). */

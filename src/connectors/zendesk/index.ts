@@ -10,7 +10,6 @@ import { zendeskWriteback } from './writeback.ts';
 export const zendeskConnector = {
   source: 'zendesk',
   configSchema: zendeskConfigSchema,
-  secretFields: ['apiToken', 'oauthToken', 'webhookSecret'],
   fetchChanges: fetchZendeskChanges,
   fetchCase: fetchZendeskCase,
   verifyWebhook: verifyZendeskWebhook,

@@ -8,12 +8,19 @@ import { METRIC_LABELS } from '../../sync/case-sla.ts';
 import type { PageOptions } from './html.ts';
 import { html, page } from './html.ts';
 
-export function casePage(explanation: CaseExplanation, options: PageOptions): string {
+/** Where the page's countdown and JSON link read from; the signed-in API unless given (the Zendesk sidebar's signed links). */
+export interface CasePageLinks {
+  sla: string;
+  explainJson: string;
+}
+
+export function casePage(explanation: CaseExplanation, options: PageOptions & { links?: CasePageLinks }): string {
   const c = explanation.case;
+  const links = options.links ?? { sla: `/api/cases/${c.id}/sla`, explainJson: `/api/cases/${c.id}/explain` };
   return page(
     `${c.externalKey} SLA`,
     html`<h1><a href="${c.url}" rel="noopener">${c.externalKey}</a> ${c.title}</h1>
-<div class="sla-panel" data-sla-src="/api/cases/${c.id}/sla"><p class="muted">Loading the SLA…</p></div>
+<div class="sla-panel" data-sla-src="${links.sla}"><p class="muted">Loading the SLA…</p></div>
 <section id="explain">
 <h2>Why this SLA</h2>
 <table class="explain-agreement">
@@ -37,7 +44,7 @@ ${explanation.steps.map(
       return html`${METRIC_LABELS[metric]}: <span class="state-${m.state}">${m.state.replace('_', ' ')}</span>, ${formatDuration(m.elapsedSeconds)} of ${formatDuration(m.targetSeconds)} used (${m.severity})${m.dueAt ? `, due ${m.dueAt}` : ''}<br>`;
     })}</td></tr>
 </tbody></table></div>
-<p><a href="/api/cases/${c.id}/explain">This explanation as JSON</a></p>
+<p><a href="${links.explainJson}">This explanation as JSON</a></p>
 </section>`,
     { ...options, scripts: ['/assets/sla-countdown.js'], styles: ['/assets/sla-countdown.css'] },
   );
