@@ -10,6 +10,7 @@ import { validateWith } from '../core/validate.ts';
 import type { Connection } from '../store/connections-repo.ts';
 import { getConnection, getConnectionByName, listPriorityMappings } from '../store/connections-repo.ts';
 import type { Db } from '../store/db.ts';
+import { connectSharedSecretFor } from '../store/jira-connect-tenants-repo.ts';
 import { getPolicy } from '../store/policies-repo.ts';
 import type { AgreementContext } from './agreements.ts';
 import { loadAgreementContext } from './agreements.ts';
@@ -63,6 +64,11 @@ export async function loadConnectionRuntime(db: Db, ref: string | number | Conne
   const connection = typeof ref === 'object' ? ref : await findConnection(db, ref);
   const connector = connectorFor(connection.source);
   const resolved = resolveSecrets(connection.source, connection.config, deps.env);
+  // A Jira connection in Connect mode signs its calls with the shared secret of its site's install.
+  if (connection.source === 'jira' && resolved['connect'] === true && resolved['sharedSecret'] === undefined) {
+    const secret = await connectSharedSecretFor(db, connection.id);
+    if (secret !== null) resolved['sharedSecret'] = secret;
+  }
   const parsed = validateWith(connector.configSchema, resolved, 'config');
   if (!parsed.ok) throw new ConnectorError('misconfigured', `connection "${connection.name}": ${parsed.errors.join('; ')}`);
   if (connection.policyId === null) throw new ConnectorError('misconfigured', `connection "${connection.name}" has no policy`);

@@ -10,19 +10,11 @@ import { createUser } from '../../src/store/users-repo.ts';
 import { createApp } from '../../src/web/app.ts';
 import { hashPassword } from '../../src/web/auth/passwords.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
-import { browserAvailable, launchBrowser } from '../helpers/browser.ts';
+import { browserAvailable, launchBrowser, secondsLeft } from '../helpers/browser.ts';
 import { seedCase, seedGithubConnection } from '../helpers/seed-case.ts';
 
 const MIN = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
-/** "1h 29m 58s left" -> seconds. */
-function secondsLeft(text: string): number {
-  const match = /^(?:(\d+)d )?(?:(\d+)h )?(?:(\d+)m )?(\d+)s left$/.exec(text.replace(/Paused · /, ''));
-  if (!match) throw new Error(`not a countdown: "${text}"`);
-  const [, d, h, m, s] = match.map((x) => Number(x ?? 0));
-  return d! * 86400 + h! * 3600 + m! * 60 + s!;
-}
-
 describe.runIf(browserAvailable)('case page in Chromium', () => {
   let handle: DatabaseHandle;
   let server: Server;

@@ -21,21 +21,13 @@ import { createApp } from '../../src/web/app.ts';
 import { startSidebarAccount, syncSidebarConnection } from '../fakes/zendesk/sidebar-world.ts';
 import type { SidebarAccount } from '../fakes/zendesk/sidebar-world.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
-import { browserAvailable, launchBrowser } from '../helpers/browser.ts';
+import { browserAvailable, launchBrowser, secondsLeft } from '../helpers/browser.ts';
 import { readZip } from '../helpers/zip-reader.ts';
 
 const SECRET = 'the-sidebar-secret-of-zendesk-main-0123';
 const CONNECTION = 'zendesk-main';
 const ZAF_SDK = 'https://static.zdassets.com/zendesk_app_framework_sdk/2.0/zaf_sdk.min.js';
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.png': 'image/png', '.json': 'application/json' };
-
-/** "1h 29m 58s left" -> seconds. */
-function secondsLeft(text: string): number {
-  const match = /^(?:(\d+)d )?(?:(\d+)h )?(?:(\d+)m )?(\d+)s left$/.exec(text.replace(/^Paused · /, ''));
-  if (!match) throw new Error(`not a countdown: "${text}"`);
-  const [, d, h, m, s] = match.map((x) => Number(x ?? 0));
-  return d! * 86400 + h! * 3600 + m! * 60 + s!;
-}
 
 /** Zendesk's SDK, stubbed: the installation's (non-secure) settings, the ticket in view, requests to the proxy. */
 function fakeZafSdk(settings: Record<string, string>, ticketId: number): string {

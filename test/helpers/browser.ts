@@ -60,3 +60,11 @@ export async function launchBrowser(options: { viewport?: { width: number; heigh
     },
   };
 }
+
+/** A countdown's text as sla-countdown.js shows it ("1h 29m 58s left", "Paused · 3h 40m 00s left") in seconds. */
+export function secondsLeft(text: string): number {
+  const match = /^(?:(\d+)d )?(?:(\d+)h )?(?:(\d+)m )?(\d+)s left$/.exec(text.replace(/^Paused · /, ''));
+  if (!match) throw new Error(`not a countdown: "${text}"`);
+  const [, d, h, m, s] = match.map((x) => Number(x ?? 0));
+  return d! * 86400 + h! * 3600 + m! * 60 + s!;
+}

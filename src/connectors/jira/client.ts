@@ -9,7 +9,8 @@ import type { z } from 'zod';
 import { retryAfterMs } from '../retry-after.ts';
 import { ConnectorError } from '../types.ts';
 import type { ConnectorContext } from '../types.ts';
-import type { JiraConfig } from './config.ts';
+import { jiraAuthorization } from './connect-auth.ts';
+import type { JiraAuthConfig } from './connect-auth.ts';
 import {
   jiraBulkChangelogPageSchema,
   jiraChangelogPageSchema,
@@ -48,15 +49,13 @@ export interface JiraClient {
 const READ_ONLY_POSTS = new Set(['/rest/api/3/changelog/bulkfetch']);
 const READ_ONLY_POST_RETRIES = [250, 1000];
 
-export function createJiraClient(cfg: Pick<JiraConfig, 'siteUrl' | 'email' | 'apiToken'>, ctx: ConnectorContext): JiraClient {
-  // Basic auth with the account email and an API token:
-  // https://developer.atlassian.com/cloud/jira/platform/basic-auth-for-rest-apis/
-  const authorization = `Basic ${Buffer.from(`${cfg.email}:${cfg.apiToken}`).toString('base64')}`;
+export function createJiraClient(cfg: JiraAuthConfig, ctx: ConnectorContext): JiraClient {
+  // REST mode: basic auth; Connect mode: a JWT per request, its qsh bound to the method and URL.
   const once = async (method: string, url: string, body: unknown): Promise<Response> =>
     ctx.fetch(url, {
       method,
       headers: {
-        authorization,
+        authorization: jiraAuthorization(cfg, method, url, Date.now()),
         accept: 'application/json',
         'user-agent': 'sla-sync',
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),

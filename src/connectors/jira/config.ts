@@ -1,5 +1,7 @@
-// The Jira Cloud connection's configuration in REST mode (issue 4, "Two ways in": site URL + account
-// email + API token). Secrets (apiToken, webhookSecret) arrive resolved from `env:` references.
+// The Jira Cloud connection's configuration (issue 4, "Two ways in"): REST mode (site URL + account
+// email + API token) or Connect mode (`connect: true`: requests signed with a Connect JWT, the shared
+// secret of the app installed on the site). Secrets (apiToken, sharedSecret, webhookSecret) arrive
+// resolved from `env:` references.
 import { z } from 'zod';
 import { STATUSES } from '../../core/types.ts';
 
@@ -26,9 +28,19 @@ export const ACCOUNT_TYPES = ['atlassian', 'app', 'customer', 'unknown'] as cons
 export const jiraConfigSchema = z
   .object({
     siteUrl,
-    /** The Atlassian account the API token belongs to (basic auth: email + token). */
-    email: z.email(),
-    apiToken: z.string().min(1),
+    /** REST mode: the Atlassian account the API token belongs to (basic auth: email + token). */
+    email: z.email().optional(),
+    apiToken: z.string().min(1).optional(),
+    /**
+     * Connect mode: sla-sync's Atlassian Connect app is installed on the site and API calls are signed
+     * with a Connect JWT (src/connectors/jira/connect-auth.ts) instead of email + API token.
+     */
+    connect: z.boolean().optional(),
+    /**
+     * Connect mode: the shared secret of the app's installation. sla-sync fills it in from the
+     * install of the site linked to this connection (jira_connect_tenants); set it only to override.
+     */
+    sharedSecret: z.string().min(1).optional(),
     /** Which issues are cases, e.g. `project in (SUP, OPS)`. The sync adds its own ORDER BY. */
     jql: z
       .string()
@@ -75,7 +87,14 @@ export const jiraConfigSchema = z
     /** Issues whose long changelogs or comments are fetched at once; ctx.fetch does the rate limiting. */
     concurrency: z.number().int().min(1).max(16).default(4),
   })
-  .strict();
+  .strict()
+  .superRefine((cfg, ctx) => {
+    if (cfg.connect === true) return;
+    // REST mode needs its credentials; Connect mode gets its secret from the installation.
+    for (const key of ['email', 'apiToken'] as const) {
+      if (cfg[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'is required in REST mode (or set connect: true to use the installed Connect app)' });
+    }
+  });
 
 /** The config as the connector uses it (defaults applied). */
 export type JiraConfig = z.output<typeof jiraConfigSchema>;

@@ -52,6 +52,14 @@ export async function verifyJiraWebhook(cfg: JiraConfig, req: RawRequest): Promi
   } catch {
     return err(new ConnectorError('bad_payload', 'jira: the webhook body is not JSON'));
   }
+  return parseJiraWebhookEvent(json, headerOf(req, 'x-atlassian-webhook-identifier') ?? null);
+}
+
+/**
+ * The event a verified webhook body names, for admin webhooks (above) and the Connect app's
+ * (src/web/jira-connect), which are authenticated by a JWT instead.
+ */
+export function parseJiraWebhookEvent(json: unknown, deliveryId: string | null): Result<WebhookEvent> {
   const name = typeof json === 'object' && json !== null && 'webhookEvent' in json ? json.webhookEvent : undefined;
   if (typeof name !== 'string') return err(new ConnectorError('bad_payload', 'jira: the webhook body has no webhookEvent'));
   if (!(JIRA_WEBHOOK_EVENTS as readonly string[]).includes(name)) return err(new ConnectorError('unsupported_event', `jira: "${name}" events are not handled`));
@@ -59,5 +67,5 @@ export async function verifyJiraWebhook(cfg: JiraConfig, req: RawRequest): Promi
   if (!parsed.success) return err(new ConnectorError('bad_payload', `jira: not a ${name} payload: ${parsed.error.issues[0]?.message ?? ''}`));
 
   // Which issues are this connection's is decided by its JQL when the case is fetched (fetchCase).
-  return ok({ deliveryId: headerOf(req, 'x-atlassian-webhook-identifier') ?? null, name, refs: [jiraIssueRef(parsed.data.issue)] });
+  return ok({ deliveryId, name, refs: [jiraIssueRef(parsed.data.issue)] });
 }

@@ -4,8 +4,11 @@
 // recorded in `violations` so the test fails. Then the in-memory site (world.ts) answers the
 // operations the connector uses: the enhanced JQL search with nextPageToken paging, the bulk and
 // per-issue changelogs, comments, statuses, the current user, editIssue and setIssueProperty, with
-// basic auth, injected faults, and counts of requests, bytes and write calls.
+// basic auth, injected faults, and counts of requests, bytes and write calls. With `connect`, it also
+// accepts a Connect app's JWT (`Authorization: JWT ...`, qsh checked) and answers the bulk
+// permission check apps make for a user (getBulkPermissions).
 import { createHash } from 'node:crypto';
+import { createQueryStringHash, decodeSymmetric, fromMethodAndUrl, SymmetricAlgorithm } from 'atlassian-jwt';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultPlan, LoopbackServer } from '../loopback.ts';
 import type { FaultTarget, RandomFaults } from '../loopback.ts';
@@ -58,6 +61,10 @@ export interface FakeJiraOptions {
   bulkChangelogCap?: number;
   /** Whether the API user may set notifyUsers=false (Administer Jira / Administer Projects); default true. */
   apiUserIsAdmin?: boolean;
+  /** The installed Connect app whose JWTs (HS256, iss = app key, qsh) authenticate like basic auth. */
+  connect?: { appKey: string; sharedSecret: string };
+  /** Account ids with the Administer Jira global permission (getBulkPermissions); default none. */
+  siteAdmins?: readonly string[];
 }
 
 /** Operations the fake answers; a valid operation outside this list is a 501 violation. */
@@ -70,6 +77,7 @@ const IMPLEMENTED = new Set([
   'getCurrentUser',
   'editIssue',
   'setIssueProperty',
+  'getBulkPermissions',
 ]);
 /**
  * Nulls real responses carry where the description's schema says string: a change item's from/to
@@ -77,7 +85,7 @@ const IMPLEMENTED = new Set([
  */
 const KNOWN_NULLS = /\.items\[\d+\]\.(from|fromString|to|toString): null is not allowed$/;
 /** POSTs that only read. */
-const READ_ONLY_POSTS = new Set(['getBulkChangelogs', 'searchAndReconsileIssuesUsingJqlPost', 'getCommentsByIds']);
+const READ_ONLY_POSTS = new Set(['getBulkChangelogs', 'searchAndReconsileIssuesUsingJqlPost', 'getCommentsByIds', 'getBulkPermissions']);
 
 class HttpAnswer {
   constructor(
@@ -214,7 +222,9 @@ export class FakeJira {
     if (!IMPLEMENTED.has(operation.operationId)) return this.violation(method, url, 501, [`${operation.operationId} is valid but not implemented by the fake`]);
 
     const expected = `Basic ${Buffer.from(`${this.email}:${this.apiToken}`).toString('base64')}`;
-    if (req.headers.authorization !== expected) return errorAnswer(401, 'Client must be authenticated to access this resource.');
+    if (req.headers.authorization !== expected && !this.connectJwtIsValid(req.headers.authorization, method, url)) {
+      return errorAnswer(401, 'Client must be authenticated to access this resource.');
+    }
 
     const fault = this.faults.pick({ method, path: url.pathname, operationId: operation.operationId });
     if (fault) {
@@ -227,6 +237,20 @@ export class FakeJira {
     if (answer.status < 300 && method !== 'GET' && !READ_ONLY_POSTS.has(operation.operationId)) this.writeCalls++;
     if (this.options.validateResponses !== false && answer.status < 300) this.checkResponse(operation, method, url, answer);
     return answer;
+  }
+
+  /** A Connect app's request JWT: signed with its shared secret, issued by its key, unexpired, qsh of this request. */
+  private connectJwtIsValid(header: string | undefined, method: string, url: URL): boolean {
+    const app = this.options.connect;
+    const token = /^JWT (\S+)$/.exec(header ?? '')?.[1];
+    if (!app || !token) return false;
+    try {
+      const claims = decodeSymmetric(token, app.sharedSecret, SymmetricAlgorithm.HS256) as { iss?: unknown; exp?: unknown; qsh?: unknown };
+      const qsh = createQueryStringHash(fromMethodAndUrl(method, url.pathname + url.search), false, this.url);
+      return claims.iss === app.appKey && typeof claims.exp === 'number' && claims.exp * 1000 > Date.now() && claims.qsh === qsh;
+    } catch {
+      return false;
+    }
   }
 
   private violation(method: string, url: URL, status: number, problems: string[]): HttpAnswer {
@@ -314,6 +338,13 @@ export class FakeJira {
         const existed = issue.properties.has(key);
         issue.properties.set(key, JSON.parse(text) as unknown); // entity properties do not touch `updated`
         return new HttpAnswer(existed ? 200 : 201, undefined);
+      }
+      case 'getBulkPermissions': {
+        // Apps may ask for any user's global permissions from their server (the operation's description).
+        const request = (body ?? {}) as { accountId?: string; globalPermissions?: string[] };
+        const accountId = request.accountId ?? this.world.apiUser.accountId;
+        const granted = (this.options.siteAdmins ?? []).includes(accountId) ? ['ADMINISTER'] : [];
+        return new HttpAnswer(200, { globalPermissions: (request.globalPermissions ?? []).filter((p) => granted.includes(p)), projectPermissions: [] });
       }
       default:
         return errorAnswer(404, 'Not Found');
