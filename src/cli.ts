@@ -167,7 +167,7 @@ async function runConfigApply(file: string | undefined, io: Io): Promise<void> {
   try {
     const raw = parseConfigText(text, name);
     await withDatabase(io, async (handle) => {
-      const summary = await applyConfig(handle, raw);
+      const summary = await applyConfig(handle, raw, Date.now, { actor: { name: 'cli' } });
       for (const warning of summary.warnings) io.stderr(`warning: ${warning}\n`);
       for (const p of summary.policies) io.stdout(`policy ${p.name}: ${p.change}\n`);
       for (const c of summary.connections) io.stdout(`connection ${c.name}: ${c.change} (${c.mappings} priority mappings)\n`);
@@ -230,6 +230,7 @@ async function runSyncCommand(opts: { connection?: string; full?: boolean }, io:
   const { listConnections } = await import('./store/connections-repo.ts');
   const { loadConnectionRuntime, findConnection } = await import('./sync/connection.ts');
   const { runSync } = await import('./sync/run-sync.ts');
+  const { recordSyncRun } = await import('./sync/sync-runs.ts');
   const { queueFor } = await import('./sync/queue.ts');
   const { enqueueAfterStore } = await import('./sync/jobs.ts');
   const { ConnectorError } = await import('./connectors/types.ts');
@@ -243,14 +244,15 @@ async function runSyncCommand(opts: { connection?: string; full?: boolean }, io:
     const tty = io.isTTY ?? false;
     try {
       for (const connection of targets) {
-        const runtime = await loadConnectionRuntime(handle.db, connection, { ...(io.env ? { env: io.env } : {}) });
-        const result = await runSync(handle, runtime, {
-          ...(opts.full ? { full: true } : {}),
-          onPage: async (page, progress) => {
-            await enqueueAfterStore(queue, page);
-            if (tty) io.stderr(`\r\x1b[2K${progressLine(progress)}`);
-          },
-        });
+        const result = (await recordSyncRun(handle.db, { connectionId: connection.id, ...(opts.full ? { full: true } : {}), trigger: 'cli' }, async () =>
+          runSync(handle, await loadConnectionRuntime(handle.db, connection, { ...(io.env ? { env: io.env } : {}) }), {
+            ...(opts.full ? { full: true } : {}),
+            onPage: async (page, progress) => {
+              await enqueueAfterStore(queue, page);
+              if (tty) io.stderr(`\r\x1b[2K${progressLine(progress)}`);
+            },
+          }),
+        ))!;
         if (tty) io.stderr('\r\x1b[2K');
         const seconds = (result.elapsedMs / 1000).toFixed(1);
         io.stdout(`${progressLine(result)}; ${result.changed} changed SLA state; ${seconds} s; writebacks queued for a worker\n`);
@@ -321,6 +323,8 @@ async function runServe(opts: { port: string; host: string; worker?: boolean; ba
       const address = server.address();
       const shown = typeof address === 'object' && address ? `http://${opts.host}:${address.port}` : String(address);
       io.stdout(`sla-sync listening on ${shown} (${handle.kind}${withWorker ? ', with a worker' : ''})\n`);
+      const { hasUsers } = await import('./store/users-repo.ts');
+      if (!(await hasUsers(handle.db))) io.stdout(`No users yet: create the first admin at ${(baseUrl ?? shown).replace(/\/+$/, '')}/setup\n`);
       await untilSignal(io);
       await new Promise<void>((resolve) => server.close(() => resolve()));
     } finally {

@@ -1,5 +1,5 @@
 // Users (issue 6): who may sign in, and with which role.
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Db } from './db.ts';
 import { toIsoInstant } from './instants.ts';
 import type { Role } from './schema/index.ts';
@@ -21,6 +21,25 @@ export async function createUser(db: Db, input: { email: string; role: Role; pas
     .onConflictDoNothing({ target: users.email })
     .returning();
   return row ? toStoredUser(row) : null;
+}
+
+/** True once any user exists (a fresh install has none: /setup creates the first admin). */
+export async function hasUsers(db: Db): Promise<boolean> {
+  const [row] = await db.select({ id: users.id }).from(users).limit(1);
+  return row !== undefined;
+}
+
+/**
+ * Creates the first user, only while there is none: null when any user exists. The table lock
+ * (SHARE ROW EXCLUSIVE conflicts with itself and with inserts) makes concurrent first-admin
+ * submissions wait for each other, so exactly one of them finds the table empty.
+ */
+export async function createFirstUser(db: Db, input: { email: string; role: Role; passwordHash: string }): Promise<StoredUser | null> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`lock table ${users} in share row exclusive mode`);
+    if (await hasUsers(tx)) return null;
+    return createUser(tx, input);
+  });
 }
 
 export async function getUser(db: Db, id: number): Promise<StoredUser | null> {

@@ -13,7 +13,7 @@ import { CUSTOMER_MATCH_FIELDS, RULE_CONDITIONS } from '../core/agreements.ts';
 import { listCustomers, listPolicyRules, replaceCustomers, replacePolicyRules } from '../store/agreements-repo.ts';
 import { reassignCases } from './agreements.ts';
 import { formatPath, validatePolicy, validateWith } from '../core/validate.ts';
-import type { DatabaseHandle, Db } from '../store/db.ts';
+import type { Db } from '../store/db.ts';
 import { withTransaction } from '../store/db.ts';
 import {
   getConnectionByName,
@@ -23,7 +23,10 @@ import {
   upsertConnection,
 } from '../store/connections-repo.ts';
 import { getPolicyByName, listPolicies, upsertPolicy } from '../store/policies-repo.ts';
-import { keepRedactedSecrets, redactSecrets, resolveSecrets } from './secrets.ts';
+import type { AuditActor, AuditEntryInput } from '../store/audit-log-repo.ts';
+import { appendAuditEntries } from '../store/audit-log-repo.ts';
+import type { JobQueue } from './queue.ts';
+import { REDACTED, isEnvReference, keepRedactedSecrets, redactSecrets, resolveSecrets } from './secrets.ts';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: 'is not a name (letters, digits, . _ -; up to 63)' });
 
@@ -230,18 +233,51 @@ function canonicalJson(value: unknown): string {
 
 const sameJson = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
 
-/** Validates the whole file, then creates or updates everything in it in one transaction. */
-export async function applyConfig(handle: DatabaseHandle, raw: unknown, now: () => number = Date.now): Promise<ApplySummary> {
+export interface ApplyOptions {
+  /** Who applies it, for the audit log: `cli` unless a signed-in admin does (the admin page). */
+  actor?: AuditActor;
+  /** When given, writebacks of the re-evaluated cases are queued in the same transaction. */
+  queue?: JobQueue;
+}
+
+/** What the audit log keeps of a connection: secrets redacted (a changed literal says so). */
+export function auditedConnection(
+  c: { source: (typeof SOURCES)[number]; config: Record<string, unknown>; enabled: boolean; syncIntervalMinutes: number; rateLimit: unknown },
+  policy: string | null,
+  previousConfig?: Record<string, unknown>,
+) {
+  const config = redactSecrets(c.source, c.config);
+  if (previousConfig) {
+    for (const key of SECRET_FIELDS[c.source]) {
+      const value = c.config[key];
+      if (value !== undefined && !isEnvReference(value) && value !== previousConfig[key]) config[key] = `${REDACTED} (changed)`;
+    }
+  }
+  return { source: c.source, policy, enabled: c.enabled, syncIntervalMinutes: c.syncIntervalMinutes, rateLimit: c.rateLimit ?? null, config };
+}
+
+/**
+ * Validates the whole file, then creates or updates everything in it in one transaction, with an
+ * audit row per change in that same transaction.
+ */
+export async function applyConfig(handle: { db: Db }, raw: unknown, now: () => number = Date.now, options: ApplyOptions = {}): Promise<ApplySummary> {
   const valid = await validateConfig(handle.db, raw);
+  const actor = options.actor ?? { name: 'cli' };
   return withTransaction(handle, async (tx) => {
     const summary: ApplySummary = { policies: [], connections: [], warnings: valid.warnings, customers: 'absent', rules: 'absent', reevaluated: { checked: 0, reassigned: 0, changed: 0 } };
+    const audit: AuditEntryInput[] = [];
+    const at = new Date(now());
+    const record = (entity: string, entityKey: string, action: AuditEntryInput['action'], before: unknown, after: unknown) =>
+      audit.push({ actor, entity, entityKey, action, before, after, at });
     const policyIds = new Map<string, number>();
     for (const [policyName, definition] of valid.policies) {
       const before = await getPolicyByName(tx, policyName);
       const saved = before && sameJson(before.definition, definition) ? before : await upsertPolicy(tx, policyName, definition);
       policyIds.set(policyName, saved.id);
       summary.policies.push({ name: policyName, change: !before ? 'created' : saved === before ? 'unchanged' : 'updated' });
+      if (saved !== before) record('policy', policyName, before ? 'update' : 'create', before?.definition ?? null, definition);
     }
+    const policyNames = new Map((await listPolicies(tx)).map((p) => [p.id, p.name]));
     for (const c of valid.connections) {
       const policyId = policyIds.get(c.policy) ?? (await getPolicyByName(tx, c.policy))!.id;
       const before = await getConnectionByName(tx, c.name);
@@ -266,11 +302,20 @@ export async function applyConfig(handle: DatabaseHandle, raw: unknown, now: () 
         sameJson(before.rateLimit, saved.rateLimit) &&
         sameJson(sortMappings(beforeMappings), sortMappings(c.mappings));
       summary.connections.push({ name: c.name, change: !before ? 'created' : unchanged ? 'unchanged' : 'updated', mappings: c.mappings.length });
+      const shownBefore = before ? auditedConnection(before, before.policyId === null ? null : (policyNames.get(before.policyId) ?? null)) : null;
+      const shownAfter = auditedConnection(saved, c.policy, before?.config);
+      if (!sameJson(shownBefore, shownAfter) || (before && !sameJson(before.config, saved.config))) record('connection', c.name, before ? 'update' : 'create', shownBefore, shownAfter);
+      const mappingsBefore = Object.fromEntries(sortMappings(beforeMappings));
+      const mappingsAfter = Object.fromEntries(sortMappings(c.mappings));
+      if (!sameJson(mappingsBefore, mappingsAfter)) record('mapping', c.name, before && beforeMappings.length > 0 ? 'update' : 'create', before ? mappingsBefore : null, mappingsAfter);
     }
     if (valid.customers) {
       const before = (await listCustomers(tx)).map(({ name, match }) => ({ name, match }));
       summary.customers = sameJson(before, valid.customers) ? 'unchanged' : 'replaced';
-      if (summary.customers === 'replaced') await replaceCustomers(tx, valid.customers);
+      if (summary.customers === 'replaced') {
+        await replaceCustomers(tx, valid.customers);
+        record('customers', '*', 'update', before, valid.customers);
+      }
     }
     if (valid.rules) {
       const before = (await listPolicyRules(tx)).map(({ name, when, policy }) => ({ name, when, policy }));
@@ -278,6 +323,7 @@ export async function applyConfig(handle: DatabaseHandle, raw: unknown, now: () 
       if (summary.rules === 'replaced') {
         const idOf = async (n: string) => policyIds.get(n) ?? (await getPolicyByName(tx, n))!.id;
         await replacePolicyRules(tx, await Promise.all(valid.rules.map(async (r) => ({ ...r, policyId: await idOf(r.policy) }))));
+        record('rules', '*', 'update', before, valid.rules);
       }
     }
     // Anything that decides a case's SLA changed: re-evaluate, writing exactly the cases affected.
@@ -287,9 +333,12 @@ export async function applyConfig(handle: DatabaseHandle, raw: unknown, now: () 
       summary.policies.some((p) => p.change === 'updated') ||
       summary.connections.some((c) => c.change === 'updated');
     if (anythingChanged) {
-      const { checked, reassigned, changed } = await reassignCases(tx, now());
+      const { checked, reassigned, changed, caseIds } = await reassignCases(tx, now());
       summary.reevaluated = { checked, reassigned, changed };
+      // Queued if and only if this transaction commits (the pending flag is the durable truth).
+      if (options.queue) await options.queue.sendMany('writeback', caseIds.map((caseId) => ({ caseId })), { tx });
     }
+    await appendAuditEntries(tx, audit);
     return summary;
   });
 }

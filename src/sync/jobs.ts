@@ -12,6 +12,7 @@ import { PermanentJobError } from './queue.ts';
 import { refreshCases } from './refresh.ts';
 import type { BreachTimer, StoredPage } from './run-sync.ts';
 import { runSync } from './run-sync.ts';
+import { recordSyncRun } from './sync-runs.ts';
 import type { RuntimeSource } from './writeback.ts';
 import { reevaluateCase, runWriteback } from './writeback.ts';
 
@@ -71,13 +72,15 @@ export async function startWorkers(deps: WorkerDeps): Promise<void> {
     'sync',
     async ({ connectionId, full }) => {
       try {
-        const runtime = await runtimes(connectionId);
-        if (!runtime.connection.enabled) return;
-        const result = await runSync(handle, runtime, {
-          ...(full === undefined ? {} : { full }),
-          now,
-          onPage: (page) => enqueueAfterStore(queue, page),
-        });
+        // Recorded in sync_runs for the admin page; a paused connection is skipped, unrecorded.
+        const result = await recordSyncRun(handle.db, { connectionId, ...(full === undefined ? {} : { full }), trigger: 'worker', now, skipIfPaused: true }, async () =>
+          runSync(handle, await runtimes(connectionId), {
+            ...(full === undefined ? {} : { full }),
+            now,
+            onPage: (page) => enqueueAfterStore(queue, page),
+          }),
+        );
+        if (!result) return;
         log('sync done', { connection: result.connection, cases: result.cases, pages: result.pages, changed: result.changed });
       } catch (error) {
         throw asJobError(error);

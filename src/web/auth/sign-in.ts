@@ -58,9 +58,14 @@ export async function signIn(
   // Housekeeping on the rare path: old failures and expired sessions limit and open nothing.
   await pruneSignInFailures(db, since);
   await deleteExpiredSessions(db, new Date(nowMs));
+  return { ok: true, user: credentials.user, ...(await startSession(db, credentials.user.id, { nowMs, ttlMs: policy.sessionTtlMs })) };
+}
+
+/** A new session for the user (sign-in, and the first admin right after /setup); the cookie's token is returned once. */
+export async function startSession(db: Db, userId: number, options: { nowMs: number; ttlMs: number }): Promise<{ sessionToken: string; csrfToken: string; expiresAt: Date }> {
   const sessionToken = newSecret();
   const csrfToken = newSecret();
-  const expiresAt = new Date(nowMs + policy.sessionTtlMs);
-  await createSession(db, { tokenHash: secretDigest(sessionToken), userId: credentials.user.id, csrfToken, expiresAt });
-  return { ok: true, user: credentials.user, sessionToken, csrfToken, expiresAt };
+  const expiresAt = new Date(options.nowMs + options.ttlMs);
+  await createSession(db, { tokenHash: secretDigest(sessionToken), userId, csrfToken, expiresAt });
+  return { sessionToken, csrfToken, expiresAt };
 }

@@ -15,6 +15,7 @@ import type { SignInPolicy } from '../auth/sign-in.ts';
 import { signIn } from '../auth/sign-in.ts';
 import { newSecret, sameSecret, secretDigest } from '../auth/tokens.ts';
 import { homePage, signInPage } from '../views/pages.ts';
+import { leadToSetupWhenNoUsers } from './setup.ts';
 
 export interface AuthRouteDeps {
   db: Db;
@@ -45,7 +46,10 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     res.status(status).type('html').send(signInPage({ csrfToken, ...form, ...(next ? { next } : {}) }));
   }
 
-  router.get('/signin', (req, res) => sendForm(req, res, 200));
+  // A fresh install has no one to sign in: both lead the first admin to /setup.
+  const toSetupOnFreshInstall = leadToSetupWhenNoUsers(deps.db);
+
+  router.get('/signin', toSetupOnFreshInstall, (req, res) => sendForm(req, res, 200));
 
   router.post('/signin', async (req, res, next) => {
     try {
@@ -94,7 +98,7 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     }
   });
 
-  router.get('/', requireRole(...ANY_ROLE), (_req, res) => {
+  router.get('/', toSetupOnFreshInstall, requireRole(...ANY_ROLE), (_req, res) => {
     const auth = requireAuth(res);
     res.type('html').send(homePage(auth.user, auth.via === 'session' ? auth.session.csrfToken : null));
   });
