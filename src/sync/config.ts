@@ -26,6 +26,7 @@ import { getPolicyByName, listPolicies, upsertPolicy } from '../store/policies-r
 import type { AuditActor, AuditEntryInput } from '../store/audit-log-repo.ts';
 import { appendAuditEntries } from '../store/audit-log-repo.ts';
 import type { JobQueue } from './queue.ts';
+import { SYNC_INTERVALS_MINUTES, isSyncInterval } from './sync-interval.ts';
 import { REDACTED, isEnvReference, keepRedactedSecrets, redactSecrets, resolveSecrets } from './secrets.ts';
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { error: 'is not a name (letters, digits, . _ -; up to 63)' });
@@ -34,7 +35,10 @@ const connectionEntry = z.strictObject({
   source: z.enum(SOURCES, { error: `is not a source (${SOURCES.join(', ')})` }),
   policy: name,
   enabled: z.boolean({ error: 'is not true or false' }).optional(),
-  syncIntervalMinutes: z.number().int().min(1).max(1440).optional(),
+  syncIntervalMinutes: z
+    .number({ error: 'is not a number of minutes' })
+    .refine(isSyncInterval, { error: `is not a schedulable interval (one of ${SYNC_INTERVALS_MINUTES.join(', ')} minutes)` })
+    .optional(),
   /** Over the source's published limits only if your vendor plan allows it (or for a fake). */
   rateLimit: z.strictObject({ concurrency: z.number().int().min(1).max(64).optional(), perSecond: z.number().positive().max(10_000).optional() }).nullable().optional(),
   config: z.record(z.string(), z.unknown(), { error: 'is not an object' }),

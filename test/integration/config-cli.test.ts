@@ -104,4 +104,10 @@ describe.each(storeBackends())('config apply and export on $name', (backend) => 
     expect(empty.stderr).toContain('connections.j.config.siteUrl: is required');
     expect(empty.stderr).toContain('connections.j.config.jql: is required');
   });
+
+  it('refuses a sync interval the scheduler cannot keep, before anything is stored', async () => {
+    const odd = await cli(['config', 'apply'], JSON.stringify({ connections: { j: { source: 'jira', policy: 'standard', syncIntervalMinutes: 7, config: {} } } }));
+    expect(odd.code).toBe(2);
+    expect(odd.stderr).toContain('connections.j.syncIntervalMinutes: 7 is not a schedulable interval (one of 1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60, 120, 180, 240, 360, 480, 720, 1440 minutes)');
+  });
 });
