@@ -1,9 +1,9 @@
-import { and, asc, eq, gte, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import type { CaseEvent, CaseTimeline, Severity, Status } from '../core/types.ts';
 import type { Db } from './db.ts';
 import { toDate, toIsoInstant } from './instants.ts';
 import { caseEvents, cases } from './schema/index.ts';
-import { chunk, excluded } from './sql-helpers.ts';
+import { chunk } from './sql-helpers.ts';
 
 /** A core event plus what the connector wants to keep about its source event (not given to core). */
 export type CaseEventInput = CaseEvent & { data?: Record<string, unknown> };
@@ -46,40 +46,43 @@ export async function upsertCasesWithEvents(
   db: Db,
   connectionId: number,
   input: readonly CaseInput[],
+  options: { writebackPending?: boolean } = {},
 ): Promise<number[]> {
   const latest = new Map(input.map((c) => [c.externalId, c]));
   if (latest.size === 0) return [];
   return db.transaction(async (tx) => {
     const idByExternalId = new Map<string, number>();
     for (const part of chunk([...latest.values()], CASE_CHUNK)) {
-      const rows = await tx
-        .insert(cases)
-        .values(part.map((c) => toCaseRow(connectionId, c)))
-        .onConflictDoUpdate({
-          target: [cases.connectionId, cases.externalId],
-          set: {
-            externalKey: excluded(cases.externalKey),
-            url: excluded(cases.url),
-            title: excluded(cases.title),
-            rawPriority: excluded(cases.rawPriority),
-            severity: excluded(cases.severity),
-            status: excluded(cases.status),
-            createdAt: excluded(cases.createdAt),
-            updatedAt: excluded(cases.updatedAt),
-            attributes: excluded(cases.attributes),
-            customerId: excluded(cases.customerId),
-            ruleId: excluded(cases.ruleId),
-            policyId: excluded(cases.policyId),
-            syncedAt: sql`now()`,
-          },
-        })
-        .returning({ id: cases.id, externalId: cases.externalId });
-      for (const row of rows) idByExternalId.set(row.externalId, row.id);
+      // One jsonb parameter for the whole page (see replaceEvents); writeback_pending, when asked
+      // for, is set in the same statement rather than by another one.
+      const pending = options.writebackPending;
+      const result = await tx.execute(sql`
+        insert into cases (connection_id, external_id, external_key, url, title, raw_priority, severity, status,
+                           created_at, updated_at, attributes, customer_id, rule_id, policy_id, writeback_pending)
+        select ${connectionId}, external_id, external_key, url, title, raw_priority, severity, status,
+               created_at, updated_at, attributes, customer_id, rule_id, policy_id, ${pending ?? false}
+        from jsonb_to_recordset(${JSON.stringify(part.map(toCaseRecord))}::jsonb) as r(
+          external_id text, external_key text, url text, title text, raw_priority text, severity severity, status status,
+          created_at timestamptz, updated_at timestamptz, attributes jsonb, customer_id integer, rule_id integer, policy_id integer)
+        on conflict (connection_id, external_id) do update
+          set external_key = excluded.external_key, url = excluded.url, title = excluded.title,
+              raw_priority = excluded.raw_priority, severity = excluded.severity, status = excluded.status,
+              created_at = excluded.created_at, updated_at = excluded.updated_at, attributes = excluded.attributes,
+              customer_id = excluded.customer_id, rule_id = excluded.rule_id, policy_id = excluded.policy_id,
+              ${pending === undefined ? sql`` : sql`writeback_pending = excluded.writeback_pending,`}
+              synced_at = now()
+        returning id, external_id`);
+      for (const row of rowsOf<{ id: number; external_id: string }>(result)) idByExternalId.set(row.external_id, Number(row.id));
     }
     const caseIdOf = (c: CaseInput) => idByExternalId.get(c.externalId)!;
     await replaceEvents(tx, [...latest.values()].map((c) => ({ caseId: caseIdOf(c), events: c.events })));
     return input.map(caseIdOf);
   });
+}
+
+/** The rows of a raw statement's result, from either driver ({ rows } on PGlite, an array on postgres.js). */
+export function rowsOf<T>(result: unknown): T[] {
+  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
 async function replaceEvents(
@@ -103,18 +106,12 @@ async function replaceEvents(
         where (case_events.at, case_events.type, case_events.status, case_events.severity, case_events.data)
           is distinct from (excluded.at, excluded.type, excluded.status, excluded.severity, excluded.data)`);
   }
-  // Drop what lies beyond each new history's end, grouping cases by their event count.
-  const idsByLength = new Map<number, number[]>();
-  for (const { caseId, events } of timelines) {
-    const ids = idsByLength.get(events.length) ?? [];
-    ids.push(caseId);
-    idsByLength.set(events.length, ids);
-  }
-  await tx
-    .delete(caseEvents)
-    .where(
-      or(...[...idsByLength].map(([length, ids]) => and(inArray(caseEvents.caseId, ids), gte(caseEvents.seq, length)))),
-    );
+  // Drop what lies beyond each new history's end.
+  const lengths = timelines.map(({ caseId, events }) => ({ case_id: caseId, length: events.length }));
+  await tx.execute(sql`
+    delete from case_events e
+    using jsonb_to_recordset(${JSON.stringify(lengths)}::jsonb) as r(case_id integer, length integer)
+    where e.case_id = r.case_id and e.seq >= r.length`);
 }
 
 export async function getCase(db: Db, id: number): Promise<StoredCase | null> {
@@ -130,6 +127,16 @@ export async function getCaseTimeline(db: Db, caseId: number): Promise<CaseTimel
     .where(eq(caseEvents.caseId, caseId))
     .orderBy(asc(caseEvents.seq));
   return { events: rows.map(toCaseEvent) };
+}
+
+/** A case with what its writeback reads besides: the last written state and the stored agreement. */
+export async function getCaseForWriteback(
+  db: Db,
+  id: number,
+): Promise<{ stored: StoredCase; writebackState: Record<string, unknown> | null; agreement: { customerId: number | null; ruleId: number | null; policyId: number | null } } | null> {
+  const [row] = await db.select().from(cases).where(eq(cases.id, id));
+  if (!row) return null;
+  return { stored: toStoredCase(row), writebackState: row.writebackState ?? null, agreement: { customerId: row.customerId, ruleId: row.ruleId, policyId: row.policyId } };
 }
 
 /** What the connector last wrote back to the case's ticket, or null before the first writeback. */
@@ -207,20 +214,22 @@ export async function getCaseEvents(db: Db, caseId: number): Promise<CaseEventIn
   return rows.map((row) => ({ ...toCaseEvent(row), ...(row.data ? { data: row.data } : {}) }));
 }
 
-function toCaseRow(connectionId: number, c: CaseInput): typeof cases.$inferInsert {
+/** A cases row as jsonb_to_recordset reads it (snake_case keys, ISO instants). */
+function toCaseRecord(c: CaseInput) {
   return {
-    connectionId,
-    externalId: c.externalId,
-    externalKey: c.externalKey,
+    external_id: c.externalId,
+    external_key: c.externalKey,
     url: c.url,
     title: c.title,
-    rawPriority: c.rawPriority,
+    raw_priority: c.rawPriority,
     severity: c.severity,
     status: c.status,
-    createdAt: toDate(c.createdAt),
-    updatedAt: toDate(c.updatedAt),
+    created_at: toDate(c.createdAt).toISOString(),
+    updated_at: toDate(c.updatedAt).toISOString(),
     attributes: c.attributes ?? {},
-    ...(c.agreement ? { customerId: c.agreement.customerId, ruleId: c.agreement.ruleId, policyId: c.agreement.policyId } : {}),
+    customer_id: c.agreement?.customerId ?? null,
+    rule_id: c.agreement?.ruleId ?? null,
+    policy_id: c.agreement?.policyId ?? null,
   };
 }
 

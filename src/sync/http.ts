@@ -50,6 +50,8 @@ export interface LimitedFetch {
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+/** Statuses whose Response may not carry a body. */
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 
 /** A 429, or a 403 that is GitHub's primary or secondary rate limit rather than a refusal. */
 async function isRateLimited(response: Response): Promise<boolean> {
@@ -78,7 +80,11 @@ export function createLimitedFetch(options: Partial<RateLimitOptions> = {}, deps
     const timeout = AbortSignal.timeout(opts.timeoutMs);
     const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
     const request = input instanceof Request ? input.clone() : input;
-    return baseFetch(request, { ...init, signal });
+    const response = await baseFetch(request, { ...init, signal });
+    // The body is read here, under the same timeout: a connection cut or stalled mid-body is then a
+    // transient failure retried like any other, not an error in whoever reads the body later.
+    const body = NULL_BODY_STATUSES.has(response.status) ? null : await response.arrayBuffer();
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
 
   const limitedFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {

@@ -9,7 +9,7 @@ import type { ConnectionRuntime, RuntimeDeps } from './connection.ts';
 import { loadConnectionRuntime } from './connection.ts';
 import type { JobQueue } from './queue.ts';
 import { PermanentJobError } from './queue.ts';
-import { refreshCases } from './refresh.ts';
+import { refreshBatch } from './refresh.ts';
 import type { BreachTimer, StoredPage } from './run-sync.ts';
 import { runSync } from './run-sync.ts';
 import { recordSyncRun } from './sync-runs.ts';
@@ -42,6 +42,13 @@ export function runtimeCache(handle: DatabaseHandle, deps: RuntimeDeps = {}, ttl
   };
 }
 
+/**
+ * Jobs taken per fetch for refreshes and writebacks: a burst of webhooks is fetched and settled in
+ * batches (a statement or two per batch, not per job), and a batch of refreshes is stored in one
+ * transaction.
+ */
+const BATCH_SIZE = 10;
+
 /** A vendor that refused our credentials or lost the ticket will say the same on every retry. */
 function asJobError(error: unknown): unknown {
   if (error instanceof ConnectorError && ['unauthorized', 'not_found', 'misconfigured', 'bad_payload'].includes(error.code)) {
@@ -51,7 +58,7 @@ function asJobError(error: unknown): unknown {
 }
 
 export async function enqueueTimers(queue: JobQueue, timers: readonly BreachTimer[]): Promise<void> {
-  for (const t of timers) await queue.send('breach-timer', { caseId: t.caseId, metric: t.metric, at: t.at }, { startAfter: t.at });
+  await queue.sendEach('breach-timer', timers.map((t) => ({ payload: { caseId: t.caseId, metric: t.metric, at: t.at }, options: { startAfter: t.at } })));
 }
 
 /** After a page or a refresh: writebacks for the touched cases and timers for their deadlines. */
@@ -89,19 +96,27 @@ export async function startWorkers(deps: WorkerDeps): Promise<void> {
     { concurrency: concurrency.sync },
   );
 
-  await queue.work(
+  // Refresh jobs are taken in batches: one transaction stores every case of the batch.
+  await queue.workBatch(
     'refresh',
-    async ({ connectionId, refs }) => {
-      try {
-        const runtime = await runtimes(connectionId);
-        if (!runtime.connection.enabled) return;
-        const page = await refreshCases(handle, runtime, refs as ExternalRef[], now());
-        await enqueueAfterStore(queue, page);
-      } catch (error) {
-        throw asJobError(error);
+    async (batch) => {
+      const outcomes: ({ error: unknown } | null)[] = batch.map(() => null);
+      const byConnection = new Map<number, number[]>();
+      batch.forEach(({ payload }, i) => byConnection.set(payload.connectionId, [...(byConnection.get(payload.connectionId) ?? []), i]));
+      for (const [connectionId, indexes] of byConnection) {
+        try {
+          const runtime = await runtimes(connectionId);
+          if (!runtime.connection.enabled) continue;
+          const { page, errors } = await refreshBatch(handle, runtime, indexes.map((i) => batch[i]!.payload.refs as ExternalRef[]), now());
+          errors.forEach((e, k) => (outcomes[indexes[k]!] = e ? { error: asJobError(e.error) } : null));
+          await enqueueAfterStore(queue, page);
+        } catch (error) {
+          for (const i of indexes) outcomes[i] = { error: asJobError(error) };
+        }
       }
+      return outcomes;
     },
-    { concurrency: concurrency.refresh },
+    { concurrency: concurrency.refresh, batchSize: BATCH_SIZE },
   );
 
   await queue.work(
@@ -114,7 +129,7 @@ export async function startWorkers(deps: WorkerDeps): Promise<void> {
         throw asJobError(error);
       }
     },
-    { concurrency: concurrency.writeback },
+    { concurrency: concurrency.writeback, batchSize: BATCH_SIZE },
   );
 
   await queue.work(

@@ -97,9 +97,14 @@ export interface JobContext {
 
 export type JobHandler<N extends JobName> = (payload: JobPayload<N>, job: JobContext) => Promise<void>;
 
+/** Per job of the batch, in order: null when done, { error } when it failed. */
+export type BatchHandler<N extends JobName> = (batch: { payload: JobPayload<N>; job: JobContext }[]) => Promise<({ error: unknown } | null)[]>;
+
 export interface WorkOptions {
-  /** Jobs of this kind run at once in this process (default 1). */
+  /** Fetches of this kind run at once in this process (default 1). */
   concurrency?: number;
+  /** Jobs taken per fetch (default 1); with work(), the jobs of one fetch run at once. */
+  batchSize?: number;
 }
 
 export interface DeadLetter {
@@ -218,14 +223,39 @@ export class JobQueue {
     return ids?.length ?? 0;
   }
 
+  /** Queues jobs that each have their own send options, in one statement; returns how many were queued. */
+  async sendEach<N extends JobName>(name: N, items: { payload: JobPayloadInput<N>; options?: Omit<SendOptions, 'tx'> }[], { tx }: { tx?: Db } = {}): Promise<number> {
+    if (items.length === 0) return 0;
+    const jobs: JobInsert[] = items.map(({ payload, options }) => {
+      const { data, jobOptions } = this.#prepare(name, payload, options ?? {});
+      return { ...jobOptions, data };
+    });
+    const ids = await this.#boss.insert(name, jobs, { returnId: true, ...(tx === undefined ? {} : { db: inTransaction(tx) }) });
+    return ids?.length ?? 0;
+  }
+
   /** Runs handler for each job of this kind; resolves once the worker is registered. */
   async work<N extends JobName>(name: N, handler: JobHandler<N>, options: WorkOptions = {}): Promise<string> {
+    return this.workBatch(
+      name,
+      // The jobs of one fetch run at once; each settles on its own.
+      (batch) => Promise.all(batch.map(({ payload, job }) => handler(payload, job).then(() => null, (error: unknown) => ({ error })))),
+      options,
+    );
+  }
+
+  /**
+   * Runs handler on up to `batchSize` jobs of this kind at a time (one fetch, one settle for all):
+   * a handler that can share work between jobs (one transaction for many refreshes) does it once.
+   * It answers per job, in order: null when done, { error } when failed (retried as work() would).
+   */
+  async workBatch<N extends JobName>(name: N, handler: BatchHandler<N>, options: WorkOptions = {}): Promise<string> {
     const schema = jobPayloadSchemas[name];
     return this.#boss.work<unknown>(
       name,
       {
         localConcurrency: options.concurrency ?? 1,
-        batchSize: 1,
+        batchSize: options.batchSize ?? 1,
         perJobResults: true,
         pollingIntervalSeconds: this.#options.pollingIntervalSeconds ?? 2,
         // NOTIFY announces a job when it is sent, not when its startAfter or retry delay comes due:
@@ -234,6 +264,8 @@ export class JobQueue {
       },
       async (jobs) => {
         const results: JobResult[] = [];
+        const valid: { payload: JobPayload<N>; job: JobContext }[] = [];
+        const validJobs: (typeof jobs)[number][] = [];
         for (const job of jobs) {
           const parsed = schema.safeParse(job.data);
           if (!parsed.success) {
@@ -246,12 +278,19 @@ export class JobQueue {
             results.push({ id: job.id, status: 'deadletter', output });
             continue;
           }
-          const context: JobContext = { id: job.id, name, retryCount: job.retryCount, signal: job.signal };
+          valid.push({ payload: parsed.data as JobPayload<N>, job: { id: job.id, name, retryCount: job.retryCount, signal: job.signal } });
+          validJobs.push(job);
+        }
+        if (valid.length > 0) {
+          let outcomes: ({ error: unknown } | null)[];
           try {
-            await handler(parsed.data as JobPayload<N>, context);
-            results.push({ id: job.id, status: 'completed' });
+            outcomes = await handler(valid);
           } catch (error) {
-            results.push(await this.#settleFailure(name, job, error));
+            outcomes = valid.map(() => ({ error }));
+          }
+          for (const [i, job] of validJobs.entries()) {
+            const outcome = outcomes[i];
+            results.push(outcome ? await this.#settleFailure(name, job, outcome.error) : { id: job.id, status: 'completed' });
           }
         }
         this.#wakeWorkers(name);

@@ -5,7 +5,7 @@ import type { CaseInput as SourceCase } from '../connectors/types.ts';
 import { formatInstant } from '../core/metrics.ts';
 import type { CaseEvaluation, MetricName } from '../core/types.ts';
 import { METRICS } from '../core/types.ts';
-import { lockCaseVersions, markWritebackPending, upsertCasesWithEvents } from '../store/cases-repo.ts';
+import { lockCaseVersions, upsertCasesWithEvents } from '../store/cases-repo.ts';
 import type { DatabaseHandle, Db } from '../store/db.ts';
 import { withTransaction } from '../store/db.ts';
 import { getMetricStatesOf, saveMetricStatesMany } from '../store/metric-states-repo.ts';
@@ -66,7 +66,9 @@ export async function storeAndEvaluate(tx: Db, runtime: ConnectionRuntime, fetch
     ...toStoreCase(c, runtime.mapping, agreements[i]!.policy.policy.defaultSeverity),
     agreement: agreements[i]!.ids,
   }));
-  const caseIds = await upsertCasesWithEvents(tx, runtime.connection.id, storeCases);
+  // Every touched case is checked at its vendor (writeback_pending, set with the row): a label a
+  // person removed is put back; the connector sends nothing when the ticket already shows the SLA.
+  const caseIds = await upsertCasesWithEvents(tx, runtime.connection.id, storeCases, { writebackPending: true });
   const previous = await getMetricStatesOf(tx, caseIds);
   const evaluatedAt = formatInstant(nowMs);
   const changedCaseIds: number[] = [];
@@ -84,9 +86,6 @@ export async function storeAndEvaluate(tx: Db, runtime: ConnectionRuntime, fetch
     timers.push(...timersFor(caseId, evaluation, nowMs));
   }
   await saveMetricStatesMany(tx, evaluated, evaluatedAt);
-  // Every touched case is checked at its vendor: a label a person removed is put back; the
-  // connector sends nothing when the ticket already shows the SLA.
-  await markWritebackPending(tx, [...seen], true);
   return { caseIds: [...seen], changedCaseIds, timers };
 }
 

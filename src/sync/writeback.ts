@@ -6,7 +6,7 @@ import { formatInstant } from '../core/metrics.ts';
 import type { CaseEvaluation, MetricName } from '../core/types.ts';
 
 import type { StoredCase } from '../store/cases-repo.ts';
-import { getCase, getCaseEvents, getWritebackState, markWritebackPending, saveWritebackState } from '../store/cases-repo.ts';
+import { getCaseEvents, getCaseForWriteback, markWritebackPending, saveWritebackState } from '../store/cases-repo.ts';
 import type { DatabaseHandle } from '../store/db.ts';
 import { withTransaction } from '../store/db.ts';
 import { saveMetricStates } from '../store/metric-states-repo.ts';
@@ -41,17 +41,30 @@ export interface Reevaluated {
 
 /** Re-evaluates a stored case at nowMs and saves its states; null when the case is gone. */
 export async function reevaluateCase(handle: DatabaseHandle, runtime: ConnectionRuntime, caseId: number, nowMs: number): Promise<Reevaluated | null> {
+  const found = await getCaseForWriteback(handle.db, caseId);
+  return found ? reevaluateStored(handle, runtime, found.stored, found.agreement, nowMs) : null;
+}
+
+/** reevaluateCase for a case already read (with its stored agreement, saved again only when it changed). */
+async function reevaluateStored(
+  handle: DatabaseHandle,
+  runtime: ConnectionRuntime,
+  stored: StoredCase,
+  storedAgreement: { customerId: number | null; ruleId: number | null; policyId: number | null },
+  nowMs: number,
+): Promise<Reevaluated | null> {
+  // Resolved again: a rule or customer change since the last sync applies at once.
+  const agreement = agreementFor(runtime.agreements, runtime.connection, stored.attributes ?? {});
+  if (!agreement) return null;
   return withTransaction(handle, async (tx) => {
-    const stored = await getCase(tx, caseId);
-    if (!stored) return null;
-    // Resolved again: a rule or customer change since the last sync applies at once.
-    const agreement = agreementFor(runtime.agreements, runtime.connection, stored.attributes ?? {});
-    if (!agreement) return null;
-    const events = await getCaseEvents(tx, caseId);
+    const events = await getCaseEvents(tx, stored.id);
     const evaluation = evaluateEvents(agreement.policy, events, runtime.mapping, nowMs);
-    await setCaseAgreement(tx, caseId, agreement.ids);
-    await saveMetricStates(tx, caseId, evaluation, formatInstant(nowMs));
-    return { stored, evaluation, agreement, timers: timersFor(caseId, evaluation, nowMs) };
+    const ids = agreement.ids;
+    if (ids.customerId !== storedAgreement.customerId || ids.ruleId !== storedAgreement.ruleId || ids.policyId !== storedAgreement.policyId) {
+      await setCaseAgreement(tx, stored.id, ids);
+    }
+    await saveMetricStates(tx, stored.id, evaluation, formatInstant(nowMs));
+    return { stored, evaluation, agreement, timers: timersFor(stored.id, evaluation, nowMs) };
   });
 }
 
@@ -68,15 +81,16 @@ export interface WritebackRun {
  * also in the writeback log for the admin.
  */
 export async function runWriteback(handle: DatabaseHandle, runtimes: RuntimeSource, caseId: number, nowMs: number): Promise<WritebackRun> {
-  const found = await getCase(handle.db, caseId);
+  // One read for the case, its last written state and its agreement.
+  const found = await getCaseForWriteback(handle.db, caseId);
   if (!found) return { outcome: null, skipped: 'gone', timers: [] };
-  const runtime = await runtimes(found.connectionId);
+  const runtime = await runtimes(found.stored.connectionId);
   if (!runtime.connection.enabled) return { outcome: null, skipped: 'paused', timers: [] };
   // Cleared before the vendor is called: a sync that changes the case meanwhile flags it again.
   await markWritebackPending(handle.db, [caseId], false);
-  const current = await reevaluateCase(handle, runtime, caseId, nowMs);
+  const current = await reevaluateStored(handle, runtime, found.stored, found.agreement, nowMs);
   if (!current) return { outcome: null, skipped: 'gone', timers: [] };
-  const previous = await getWritebackState(handle.db, caseId);
+  const previous = found.writebackState;
   // A ticket closed before sla-sync ever wrote to it is history: no labels, no comment on it (a
   // first full sync must not comment on years of closed issues). Once written to, it is kept in line.
   if (previous === null && (current.stored.status === 'solved' || current.stored.status === 'closed')) {

@@ -68,9 +68,10 @@ describe('the fake GitHub API under faults', () => {
     for (let attempt = 0; ; attempt++) {
       try {
         const res = await fetch(input, { ...init, signal: AbortSignal.timeout(300) });
+        // The body too is read under the timeout: an answer that stalls mid-body is retried.
+        const body = await res.arrayBuffer();
         const retryable = res.status === 429 || res.status >= 500 || (res.status === 403 && res.headers.has('retry-after'));
-        if (!retryable || attempt >= 20) return res;
-        await res.arrayBuffer();
+        if (!retryable || attempt >= 20) return new Response(res.status === 204 ? null : body, { status: res.status, statusText: res.statusText, headers: res.headers });
         await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 0) * 5));
       } catch (error) {
         if (attempt >= 20) throw error;

@@ -91,15 +91,33 @@ describe('GitHub fetchChanges against the fake API', () => {
     }
   });
 
-  it('spends at most one list call per page plus an events and a comments call per issue that can have any', () => {
-    const counts = { list: fake.count('issues/list-for-repo'), events: fake.count('issues/list-events'), comments: fake.count('issues/list-comments') };
-    const issues = [...fake.world.repos.values()].flatMap((r) => r.issues.filter((i) => !i.isPullRequest));
+  it('reads a first sync in bulk: the repository events and comments, 100 a page, and issue by issue only what they may miss', () => {
     const pagesOf = (n: number) => Math.max(1, Math.ceil(n / 100));
-    const touched = issues.filter((i) => i.updatedAt !== i.createdAt);
-    const commented = issues.filter((i) => i.comments.length > 0);
-    expect(counts.events).toBe(touched.reduce((n, i) => n + pagesOf(i.events.length), 0));
-    expect(counts.comments).toBeLessThanOrEqual(commented.reduce((n, i) => n + pagesOf(i.comments.length), 0));
-    expect(counts.list).toBeLessThanOrEqual(first.pages + REPOS.length);
+    const repos = [...fake.world.repos.values()];
+    const bulkEvents = repos.reduce((n, r) => n + pagesOf(r.issues.reduce((k, i) => k + i.events.length, 0)), 0);
+    const bulkComments = repos.reduce((n, r) => n + pagesOf(r.issues.reduce((k, i) => k + i.comments.length, 0)), 0);
+    expect(fake.count('issues/list-events-for-repo')).toBe(bulkEvents);
+    expect(fake.count('issues/list-comments-for-repo')).toBe(bulkComments);
+    // Issues updated at or after the newest event of their repository are read on their own.
+    const missable = repos.flatMap((r) => {
+      const newest = Math.max(...r.issues.flatMap((i) => i.events.map((e) => Date.parse(e.createdAt))));
+      return r.issues.filter((i) => !i.isPullRequest && i.updatedAt !== i.createdAt && Date.parse(i.updatedAt) >= newest);
+    });
+    expect(missable.length).toBeGreaterThan(0);
+    expect(fake.count('issues/list-events')).toBe(missable.reduce((n, i) => n + pagesOf(i.events.length), 0));
+    expect(fake.count('issues/list-comments')).toBeLessThanOrEqual(missable.reduce((n, i) => n + pagesOf(i.comments.length), 0));
+    expect(fake.count('issues/list-for-repo')).toBeLessThanOrEqual(first.pages + REPOS.length);
+  });
+
+  it('maps every issue the same read issue by issue (a sync from a cursor) as read in bulk (a first sync)', async () => {
+    fake.resetCounters();
+    const old = { since: '2000-01-01T00:00:00Z', page: 1, seen: [] };
+    const issueByIssue = await sync(cfg, JSON.stringify({ v: 1, repos: Object.fromEntries(REPOS.map((r) => [r, old])) }));
+    expect(fake.count('issues/list-events-for-repo') + fake.count('issues/list-comments-for-repo')).toBe(0);
+    const sorted = (cases: CaseInput[]) => [...cases].sort((a, b) => a.externalId.localeCompare(b.externalId));
+    expect(sorted(issueByIssue.cases)).toEqual(sorted(first.cases));
+    expect(fake.violations).toEqual([]);
+    expect(fake.responseViolations).toEqual([]);
   });
 
   it('hands out nothing again from its cursor, and exactly what changed after changes', async () => {
@@ -193,7 +211,10 @@ describe('GitHub fetchChanges failures', () => {
     fake.world.issue = (repo, number) => (number === victim.number ? undefined : original(repo, number));
     const logs: string[] = [];
     const cases: CaseInput[] = [];
-    for await (const page of githubConnector.fetchChanges(cfg, null, { fetch, log: (m) => logs.push(m) })) cases.push(...page.cases);
+    // From a cursor, so that issues are read one by one (a first sync reads the history in bulk).
+    const old = { since: '2000-01-01T00:00:00Z', page: 1, seen: [] };
+    const cursor = JSON.stringify({ v: 1, repos: Object.fromEntries(REPOS.map((r) => [r, old])) });
+    for await (const page of githubConnector.fetchChanges(cfg, cursor, { fetch, log: (m) => logs.push(m) })) cases.push(...page.cases);
     fake.world.issue = original;
     expect(cases.map((c) => c.externalId).sort()).toEqual(all.cases.map((c) => c.externalId).filter((id) => id !== String(victim.id)).sort());
     expect(logs).toContain('github: an issue went away during the sync; left out');

@@ -86,7 +86,9 @@ describe.each(storeBackends())('sync pipeline with GitHub on $name', (backend) =
     try {
       await applyConfig(disturbedHandle, pipelineConfig(fake.url));
       fake.setFaultTiming({ retryAfterSeconds: 1, slowMs: 1500 });
-      fake.setRandomFaults({ seed: 99, probability: { rate_limit: 0.004, secondary_rate_limit: 0.004, server_error: 0.03, slow: 0.01 } });
+      // A first sync reads the history in bulk (a few dozen requests): faults are frequent enough to
+      // hit it several times each.
+      fake.setRandomFaults({ seed: 99, probability: { rate_limit: 0.05, secondary_rate_limit: 0.05, server_error: 0.2, slow: 0.06 } });
       const runtime = await loadConnectionRuntime(disturbedHandle.db, 'gh-main', {
         env,
         rateLimit: { timeoutMs: 400, backoffMs: 5, maxRetries: 8 },
@@ -94,9 +96,9 @@ describe.each(storeBackends())('sync pipeline with GitHub on $name', (backend) =
       await runSync(disturbedHandle, runtime, { now: () => nowMs });
       fake.setRandomFaults(null);
       expect(fake.faultsServed.rate_limit + fake.faultsServed.secondary_rate_limit).toBeGreaterThan(2);
-      expect(fake.faultsServed.server_error).toBeGreaterThan(10);
+      expect(fake.faultsServed.server_error).toBeGreaterThan(5);
       expect(fake.faultsServed.slow).toBeGreaterThan(2);
-      expect(runtime.http.stats.retries).toBeGreaterThan(15);
+      expect(runtime.http.stats.retries).toBeGreaterThan(10);
       const disturbed = await storeSnapshot(disturbedHandle.db, 1);
       // The cursor differs only if GitHub's data changed; our writebacks did change updated_at, so
       // compare the cases (the whole world state at the end is the same for both runs).

@@ -62,6 +62,16 @@ export const githubCommentSchema = z.looseObject({
 });
 export type GithubComment = z.infer<typeof githubCommentSchema>;
 
+/** One of GET /repos/{owner}/{repo}/issues/events: an issue event with the issue it happened to. */
+export const githubRepoIssueEventSchema = githubIssueEventSchema.extend({
+  issue: z.looseObject({ number: z.number() }).nullish(),
+});
+
+/** One of GET /repos/{owner}/{repo}/issues/comments: a comment with the URL of its issue. */
+export const githubRepoCommentSchema = githubCommentSchema.extend({
+  issue_url: z.string(),
+});
+
 export const githubRepoLabelSchema = z.looseObject({
   id: z.number(),
   name: z.string(),

@@ -4,20 +4,24 @@ import { z } from 'zod';
 import { ConnectorError } from '../types.ts';
 import type { CaseInput, ChangePage, ConnectorContext, ExternalRef } from '../types.ts';
 import type { GithubConfig } from './config.ts';
-import type { GithubIssue } from './api-types.ts';
+import { githubRepoCommentSchema, githubRepoIssueEventSchema } from './api-types.ts';
+import type { GithubComment, GithubIssue, GithubIssueEvent } from './api-types.ts';
 import {
   PER_PAGE,
   createGithubClient,
   getIssue,
   httpStatus,
+  listAllPages,
   listIssueComments,
   listIssueEvents,
   listIssuesPage,
+  mapLimit,
+  parseItems,
   splitRepository,
   toConnectorError,
 } from './client.ts';
-import type { GithubClient } from './client.ts';
-import { githubIssueToCase, githubRefAttributes, isAgentComment, isPullRequest } from './mapper.ts';
+import type { GithubClient, RepoName } from './client.ts';
+import { SLA_COMMENT_MARKER, githubIssueToCase, githubRefAttributes, isAgentComment, isPullRequest } from './mapper.ts';
 
 /**
  * Where one repository's sync stands. `since` is the largest `updated_at` fully handed out;
@@ -88,30 +92,6 @@ export function advanceCursor(rc: RepoCursor, issues: readonly GithubIssue[], pa
 }
 
 /**
- * Runs `fn` over `items` with at most `limit` at once, results in input order. After a failure no
- * new item starts, and the first error is thrown once the running ones have settled: nothing is left
- * calling the API behind a failed page.
- */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let failure: { error: unknown } | null = null;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && !failure) {
-      const index = next++;
-      try {
-        results[index] = await fn(items[index]!);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw (failure as { error: unknown }).error;
-  return results;
-}
-
-/**
  * Fetches what the timeline needs for one issue, skipping calls that cannot return anything:
  * - events: skipped when `updated_at` equals `created_at` (nothing has happened since creation; the
  *   issue's labels are then its labels at creation);
@@ -126,6 +106,80 @@ export async function fetchIssueCase(gh: GithubClient, cfg: GithubConfig, reposi
     issue.comments === 0 ? [] : listIssueComments(gh, repo, issue.number, ctx, (soFar) => soFar.some((c) => isAgentComment(c, author, cfg))),
   ]);
   return githubIssueToCase({ repository, issue, events, comments }, cfg);
+}
+
+/**
+ * A repository's whole issue history, read in bulk for a sync from the beginning: every issue event
+ * (GET /repos/{owner}/{repo}/issues/events) and every comment (GET /repos/{owner}/{repo}/issues/comments),
+ * 100 a page and many pages at once, instead of two calls per issue. Only what the timeline reads
+ * is kept of each item (the events of a repository carry their whole issue).
+ *
+ * The lists are read before the issue pages, so the issues are at least as new as the history. An
+ * issue is taken from the history only when the history is sure to be complete for it (`covers`);
+ * any other issue is fetched on its own, as an incremental sync does.
+ */
+export interface RepoHistory {
+  events: Map<number, GithubIssueEvent[]>;
+  comments: Map<number, GithubComment[]>;
+  /** The newest event read (ms): an event created later may be missing (see covers). */
+  newestEventMs: number;
+}
+
+const ISSUE_NUMBER_OF_URL = /\/issues\/(\d+)$/;
+
+export async function fetchRepoHistory(gh: GithubClient, repo: RepoName, cfg: GithubConfig, ctx: ConnectorContext): Promise<RepoHistory> {
+  const events = new Map<number, GithubIssueEvent[]>();
+  const comments = new Map<number, GithubComment[]>();
+  const add = <T>(map: Map<number, T[]>, issueNumber: number, item: T): void => {
+    const list = map.get(issueNumber);
+    if (list) list.push(item);
+    else map.set(issueNumber, [item]);
+  };
+  let newestEventMs = -Infinity;
+  const [rawEvents, rawComments] = await Promise.all([
+    listAllPages(gh, 'GET /repos/{owner}/{repo}/issues/events', { ...repo }, cfg.concurrency, (data) =>
+      parseItems(githubRepoIssueEventSchema, data, 'repository issue event', ctx).map((e) => ({
+        issueNumber: e.issue?.number ?? null,
+        event: { id: e.id, event: e.event, created_at: e.created_at, ...(e.label ? { label: { name: e.label.name } } : {}) },
+      })),
+    ),
+    listAllPages(gh, 'GET /repos/{owner}/{repo}/issues/comments', { ...repo, sort: 'created', direction: 'asc' }, cfg.concurrency, (data) =>
+      parseItems(githubRepoCommentSchema, data, 'repository comment', ctx).map((c) => ({
+        issueNumber: Number(ISSUE_NUMBER_OF_URL.exec(c.issue_url)?.[1] ?? Number.NaN),
+        // The body only matters for telling sla-sync's own status comment apart.
+        comment: { id: c.id, user: c.user, body: c.body?.includes(SLA_COMMENT_MARKER) ? SLA_COMMENT_MARKER : '', created_at: c.created_at, updated_at: c.updated_at, author_association: c.author_association },
+      })),
+    ),
+  ]);
+  // Pages read at once overlap when events are added meanwhile: each item is kept once.
+  const seenEvents = new Set<number>();
+  for (const { issueNumber, event } of rawEvents) {
+    if (issueNumber === null || seenEvents.has(event.id)) continue;
+    seenEvents.add(event.id);
+    add(events, issueNumber, event);
+    newestEventMs = Math.max(newestEventMs, Date.parse(event.created_at));
+  }
+  const seenComments = new Set<number>();
+  for (const { issueNumber, comment } of rawComments) {
+    if (Number.isNaN(issueNumber) || seenComments.has(comment.id)) continue;
+    seenComments.add(comment.id);
+    add(comments, issueNumber, comment);
+  }
+  return { events, comments, newestEventMs };
+}
+
+/**
+ * Whether the history holds everything the issue's timeline needs:
+ * - comments: at least as many as the issue counts (a comment deleted while the pages were read
+ *   can shift one out of them; a comment added after the list read makes the count larger);
+ * - events: the issue was last updated before the newest event read (every label, close and reopen
+ *   event updates its issue, so an event the pages missed, created after them, makes `updated_at`
+ *   at least that new; strictly before, since GitHub times are whole seconds).
+ */
+export function historyCovers(history: RepoHistory, issue: GithubIssue): boolean {
+  const comments = history.comments.get(issue.number)?.length ?? 0;
+  if (comments < (issue.comments ?? 0)) return false;
+  return issue.updated_at === issue.created_at || Date.parse(issue.updated_at) < history.newestEventMs;
 }
 
 /** An issue deleted or transferred between the list and its events is left out (a webhook or the next sync tells). */
@@ -146,10 +200,19 @@ export async function* fetchGithubChanges(cfg: GithubConfig, cursor: string | nu
   for (const repository of cfg.repositories) {
     const repo = splitRepository(repository);
     let rc: RepoCursor = state.repos[repoKey(repository)] ?? { since: null, page: 1, seen: [] };
+    let history: RepoHistory | undefined;
     for (;;) {
       ctx.signal?.throwIfAborted();
       let page: ChangePage;
       let full: boolean;
+      // From the beginning: the repository's history in bulk first (see RepoHistory).
+      history ??=
+        rc.since === null
+          ? await fetchRepoHistory(gh, repo, cfg, ctx).catch((error: unknown) => {
+              if (httpStatus(error) === 404) throw new ConnectorError('misconfigured', `github: repository ${repository} not found (or not visible to this token)`);
+              throw toConnectorError(error);
+            })
+          : undefined;
       try {
         const since = sinceParam(rc);
         const { issues, rawCount } = await listIssuesPage(gh, repo, { page: rc.page, ...(since ? { since } : {}) }, ctx).catch((error: unknown) => {
@@ -160,9 +223,13 @@ export async function* fetchGithubChanges(cfg: GithubConfig, cursor: string | nu
         full = rawCount >= PER_PAGE;
         const { fresh, next } = advanceCursor(rc, issues, full);
         const wanted = fresh.filter((i) => !isPullRequest(i));
-        const cases = (await mapLimit(wanted, cfg.concurrency, (issue) => fetchIssueCaseUnlessGone(gh, cfg, repository, issue, ctx))).filter(
-          (c): c is CaseInput => c !== null,
-        );
+        const fromHistory = (issue: GithubIssue): CaseInput | null =>
+          history && historyCovers(history, issue)
+            ? githubIssueToCase({ repository, issue, events: history.events.get(issue.number) ?? [], comments: history.comments.get(issue.number) ?? [] }, cfg)
+            : null;
+        const cases = (
+          await mapLimit(wanted, cfg.concurrency, async (issue) => fromHistory(issue) ?? (await fetchIssueCaseUnlessGone(gh, cfg, repository, issue, ctx)))
+        ).filter((c): c is CaseInput => c !== null);
         const changed = JSON.stringify(next) !== JSON.stringify(rc);
         rc = next;
         state.repos[repoKey(repository)] = rc;

@@ -68,6 +68,102 @@ function parseOne<S extends z.ZodType>(schema: S, data: unknown, what: string): 
   return parsed.data;
 }
 
+/** A page of a list: the parsed JSON body and the page numbers GitHub's Link header names. */
+interface JsonPage {
+  data: unknown;
+  next: number | null;
+  last: number | null;
+}
+
+function linkedPage(link: string | undefined, rel: string): number | null {
+  const match = link?.split(',').find((part) => part.includes(`rel="${rel}"`))?.match(/[?&]page=(\d+)/);
+  return match ? Number(match[1]) : null;
+}
+
+/**
+ * One GET of a JSON list. The body is parsed with JSON.parse: Octokit's own parser
+ * (json-with-bigint, for numbers beyond 2^53 that no field we read carries) cost more than the rest
+ * of the request. Errors are still Octokit's RequestError (status, headers) for toConnectorError.
+ */
+async function getJsonPage(gh: GithubClient, route: string, params: Record<string, unknown>): Promise<JsonPage> {
+  const res = await gh.request(route, { ...params, request: { parseSuccessResponseBody: false } });
+  const body = res.data as ReadableStream<Uint8Array> | null | undefined;
+  const text = body ? await new Response(body).text() : '';
+  const link = typeof res.headers.link === 'string' ? res.headers.link : undefined;
+  return { data: text === '' ? [] : (JSON.parse(text) as unknown), next: linkedPage(link, 'next'), last: linkedPage(link, 'last') };
+}
+
+/** Pages of a list, one after the other along rel="next", until `enough` says stop. */
+async function listSequential<S extends z.ZodType>(
+  gh: GithubClient,
+  route: string,
+  params: Record<string, unknown>,
+  schema: S,
+  what: string,
+  ctx: ConnectorContext,
+  enough: (soFar: readonly z.output<S>[]) => boolean = () => false,
+): Promise<z.output<S>[]> {
+  const items: z.output<S>[] = [];
+  for (let page: number | null = 1; page !== null; ) {
+    const res = await getJsonPage(gh, route, { ...params, per_page: PER_PAGE, page });
+    items.push(...parseItems(schema, res.data, what, ctx));
+    if (enough(items)) break;
+    page = res.next;
+  }
+  return items;
+}
+
+/**
+ * Every page of a long list: page 1, then, when its Link header names the last page, all the others
+ * `concurrency` at once (the connection's rate limiter still caps them); without one, along
+ * rel="next". `keep` turns each page's raw items into what is kept (a sync keeps little of each).
+ */
+export async function listAllPages<T>(
+  gh: GithubClient,
+  route: string,
+  params: Record<string, unknown>,
+  concurrency: number,
+  keep: (data: unknown) => T[],
+): Promise<T[]> {
+  const first = await getJsonPage(gh, route, { ...params, per_page: PER_PAGE, page: 1 });
+  const pages: T[][] = [keep(first.data)];
+  if (first.last !== null && first.last > 1) {
+    const numbers = Array.from({ length: first.last - 1 }, (_, i) => i + 2);
+    pages.push(...(await mapLimit(numbers, concurrency, async (page) => keep((await getJsonPage(gh, route, { ...params, per_page: PER_PAGE, page })).data))));
+  } else {
+    for (let page = first.next; page !== null; ) {
+      const res = await getJsonPage(gh, route, { ...params, per_page: PER_PAGE, page });
+      pages.push(keep(res.data));
+      page = res.next;
+    }
+  }
+  return pages.flat();
+}
+
+/**
+ * Runs `fn` over `items` with at most `limit` at once, results in input order. After a failure no
+ * new item starts, and the first error is thrown once the running ones have settled: nothing is left
+ * calling the API behind a failed page.
+ */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !failure) {
+      const index = next++;
+      try {
+        results[index] = await fn(items[index]!);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw (failure as { error: unknown }).error;
+  return results;
+}
+
 /** GET /repos/{owner}/{repo}/issues, one page; pull requests included (the caller skips them). */
 export async function listIssuesPage(
   gh: GithubClient,
@@ -75,7 +171,7 @@ export async function listIssuesPage(
   query: { since?: string; page: number },
   ctx: ConnectorContext,
 ): Promise<{ issues: GithubIssue[]; rawCount: number }> {
-  const res = await gh.rest.issues.listForRepo({
+  const res = await getJsonPage(gh, 'GET /repos/{owner}/{repo}/issues', {
     ...repo,
     state: 'all',
     sort: 'updated',
@@ -89,10 +185,7 @@ export async function listIssuesPage(
 
 /** GET /repos/{owner}/{repo}/issues/{issue_number}/events, all pages. */
 export async function listIssueEvents(gh: GithubClient, repo: RepoName, issueNumber: number, ctx: ConnectorContext): Promise<GithubIssueEvent[]> {
-  const events: GithubIssueEvent[] = [];
-  const pages = gh.paginate.iterator(gh.rest.issues.listEvents, { ...repo, issue_number: issueNumber, per_page: PER_PAGE });
-  for await (const page of pages) events.push(...parseItems(githubIssueEventSchema, page.data, 'issue event', ctx));
-  return events;
+  return listSequential(gh, 'GET /repos/{owner}/{repo}/issues/{issue_number}/events', { ...repo, issue_number: issueNumber }, githubIssueEventSchema, 'issue event', ctx);
 }
 
 /**
@@ -106,19 +199,13 @@ export async function listIssueComments(
   ctx: ConnectorContext,
   enough: (soFar: readonly GithubComment[]) => boolean = () => false,
 ): Promise<GithubComment[]> {
-  const comments: GithubComment[] = [];
-  const pages = gh.paginate.iterator(gh.rest.issues.listComments, { ...repo, issue_number: issueNumber, per_page: PER_PAGE });
-  for await (const page of pages) {
-    comments.push(...parseItems(githubCommentSchema, page.data, 'comment', ctx));
-    if (enough(comments)) break;
-  }
-  return comments;
+  return listSequential(gh, 'GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...repo, issue_number: issueNumber }, githubCommentSchema, 'comment', ctx, enough);
 }
 
 /** GET /repos/{owner}/{repo}/issues/{issue_number}; null when gone (404, 410). */
 export async function getIssue(gh: GithubClient, repo: RepoName, issueNumber: number): Promise<GithubIssue | null> {
   try {
-    const res = await gh.rest.issues.get({ ...repo, issue_number: issueNumber });
+    const res = await getJsonPage(gh, 'GET /repos/{owner}/{repo}/issues/{issue_number}', { ...repo, issue_number: issueNumber });
     return parseOne(githubIssueSchema, res.data, 'issue');
   } catch (error) {
     if (httpStatus(error) === 404 || httpStatus(error) === 410) return null;
@@ -127,10 +214,7 @@ export async function getIssue(gh: GithubClient, repo: RepoName, issueNumber: nu
 }
 
 export async function listRepoLabels(gh: GithubClient, repo: RepoName, ctx: ConnectorContext): Promise<GithubRepoLabel[]> {
-  const labels: GithubRepoLabel[] = [];
-  const pages = gh.paginate.iterator(gh.rest.issues.listLabelsForRepo, { ...repo, per_page: PER_PAGE });
-  for await (const page of pages) labels.push(...parseItems(githubRepoLabelSchema, page.data, 'label', ctx));
-  return labels;
+  return listSequential(gh, 'GET /repos/{owner}/{repo}/labels', { ...repo }, githubRepoLabelSchema, 'label', ctx);
 }
 
 /** The HTTP status of an Octokit RequestError (network failures and aborts come as 500), else null. */

@@ -10,7 +10,7 @@ import type { OperationSpec } from './openapi.ts';
 import { commentJson, eventJson, issueJson, labelJson } from './render.ts';
 import type { RenderContext } from './render.ts';
 import { FakeWorld, seededRandom } from './world.ts';
-import type { FakeIssue, FakeRepo } from './world.ts';
+import type { FakeComment, FakeIssue, FakeRepo } from './world.ts';
 
 export type FaultKind = 'rate_limit' | 'secondary_rate_limit' | 'server_error' | 'slow';
 
@@ -58,6 +58,8 @@ const IMPLEMENTED = new Set([
   'issues/get',
   'issues/list-events',
   'issues/list-comments',
+  'issues/list-events-for-repo',
+  'issues/list-comments-for-repo',
   'issues/list-labels-for-repo',
   'issues/create-label',
   'issues/list-labels-on-issue',
@@ -304,6 +306,23 @@ export class FakeGithub {
         const since = q.get('since');
         const comments = found.comments.filter((c) => !since || Date.parse(c.updatedAt) >= Date.parse(since)).sort((a, b) => a.id - b.id);
         return this.page(url, comments, (c) => commentJson(ctx, repo, found, c));
+      }
+      case 'issues/list-events-for-repo': {
+        // Newest first, as GitHub lists them; each event carries its issue.
+        const events = repo.issues.flatMap((i) => i.events.map((e) => ({ issue: i, event: e }))).sort((a, b) => b.event.id - a.event.id);
+        return this.page(url, events, ({ issue: i, event }) => ({ ...eventJson(ctx, repo, event), issue: issueJson(ctx, repo, i) }));
+      }
+      case 'issues/list-comments-for-repo': {
+        const sort = q.get('sort');
+        const since = q.get('since');
+        const sinceMs = since ? Date.parse(since) : -Infinity;
+        // By id unless sorted; `direction` applies only with `sort`, descending by default.
+        const key = (c: FakeComment): number => (sort === 'updated' ? Date.parse(c.updatedAt) : sort === 'created' ? Date.parse(c.createdAt) : 0);
+        const sign = sort && (q.get('direction') ?? 'desc') === 'desc' ? -1 : 1;
+        const comments = repo.issues
+          .flatMap((i) => i.comments.filter((c) => Date.parse(c.updatedAt) >= sinceMs).map((c) => ({ issue: i, comment: c })))
+          .sort((a, b) => sign * (key(a.comment) - key(b.comment) || a.comment.id - b.comment.id));
+        return this.page(url, comments, ({ issue: i, comment }) => commentJson(ctx, repo, i, comment));
       }
       case 'issues/list-labels-for-repo':
         return this.page(url, repo.labels, (l) => labelJson(ctx, repo, l));
