@@ -9,6 +9,7 @@ import { runEngineBench } from './engine.ts';
 import { runCalendarBench } from './calendar-vs-moment.ts';
 import { runSyncBench } from './sync.ts';
 import { runWebhookLatencyBench } from './webhook-latency.ts';
+import { runReportBench } from './report.ts';
 
 interface Section {
   name: string;
@@ -21,6 +22,7 @@ const SECTIONS: readonly Section[] = [
   { name: 'calendar', title: 'add N business minutes: ours vs moment-business-time', run: () => runCalendarBench() },
   { name: 'sync', title: 'GitHub sync throughput from the fake API into each store', run: () => runSyncBench() },
   { name: 'webhook-latency', title: 'webhook-to-writeback latency for a burst of 1,000 GitHub webhooks', run: () => runWebhookLatencyBench() },
+  { name: 'report', title: 'compliance report for one quarter, by severity and by source (Postgres 1M cases, PGlite 100k)', run: () => runReportBench() },
 ];
 
 async function main(argv: readonly string[]): Promise<number> {

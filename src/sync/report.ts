@@ -11,8 +11,9 @@ import type { Validated } from '../core/validate.ts';
 import { validateWith } from '../core/validate.ts';
 import type { Db } from '../store/db.ts';
 import { listPolicies } from '../store/policies-repo.ts';
-import type { ReportGroupBy } from '../store/report-repo.ts';
+import type { CaseFilter, PolicyCounts, ReportGroupBy } from '../store/report-repo.ts';
 import { compliancePolicyCounts, REPORT_GROUPS } from '../store/report-repo.ts';
+import { toCsv } from './report-csv.ts';
 
 export interface ComplianceReportQuery {
   /** The period [fromMs, toMs): a metric counts when it completed inside it. */
@@ -21,6 +22,8 @@ export interface ComplianceReportQuery {
   groupBy: ReportGroupBy;
   /** One metric only; both when absent. */
   metric?: MetricName;
+  /** One policy's cases and/or one customer's only (the customer SLA page); not an API parameter. */
+  filter?: CaseFilter;
 }
 
 export interface ReportRow extends ComplianceRow {
@@ -57,10 +60,12 @@ const instant = z
     return ms;
   });
 
+/** The period's fields of every report query: from (included) and to (excluded). */
+export const periodFields = { from: instant, to: instant };
+
 const querySchema = z
   .strictObject({
-    from: instant,
-    to: instant,
+    ...periodFields,
     groupBy: z.enum(REPORT_GROUPS, { error: `is not one of ${REPORT_GROUPS.join(', ')}` }).default('severity'),
     metric: z.enum(METRICS, { error: `is not one of ${METRICS.join(', ')}` }).optional(),
   })
@@ -76,6 +81,15 @@ export function parseReportQuery(raw: Record<string, unknown>): Validated<Compli
   return { ok: true, value: { fromMs: from, toMs: to, groupBy, ...(metric === undefined ? {} : { metric }) } };
 }
 
+/** The store's counts with each policy's objective for the severity (100 when no policy is known). */
+export async function withObjectives(db: Db, counted: readonly PolicyCounts[]): Promise<ComplianceCounts[]> {
+  const policies = new Map((await listPolicies(db)).map((p) => [p.id, p.definition]));
+  return counted.map(({ policyId, ...c }) => {
+    const policy = policyId === null ? undefined : policies.get(policyId);
+    return { ...c, objectivePercent: policy ? objectiveFor(policy, c.severity) : DEFAULT_OBJECTIVE_PERCENT };
+  });
+}
+
 /** Rows per group, metric and severity, with the same numbers and order as core's computeCompliance. */
 export async function complianceReport(db: Db, query: ComplianceReportQuery): Promise<ComplianceReport> {
   const counted = await compliancePolicyCounts(db, {
@@ -83,12 +97,9 @@ export async function complianceReport(db: Db, query: ComplianceReportQuery): Pr
     to: new Date(query.toMs),
     groupBy: query.groupBy,
     ...(query.metric === undefined ? {} : { metric: query.metric }),
+    ...query.filter,
   });
-  const policies = new Map((await listPolicies(db)).map((p) => [p.id, p.definition]));
-  const counts: ComplianceCounts[] = counted.map(({ policyId, ...c }) => {
-    const policy = policyId === null ? undefined : policies.get(policyId);
-    return { ...c, objectivePercent: policy ? objectiveFor(policy, c.severity) : DEFAULT_OBJECTIVE_PERCENT };
-  });
+  const counts = await withObjectives(db, counted);
   return {
     from: formatInstant(query.fromMs),
     to: formatInstant(query.toMs),
@@ -100,18 +111,9 @@ export async function complianceReport(db: Db, query: ComplianceReportQuery): Pr
 
 const CSV_COLUMNS = ['group', 'metric', 'severity', 'completed', 'met', 'breached', 'percentMet', 'objectivePercent', 'objectiveMixed', 'pass', 'openBreached', 'openAtRisk', 'headline'] as const satisfies readonly (keyof ReportRow)[];
 
-/** One CSV field: quoted when it must be, and a text starting like a formula is defused (OWASP CSV injection). */
-function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  let text = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
 /** The report's rows as CSV (RFC 4180, CRLF line ends), the same numbers as its JSON. */
 export function complianceCsv(report: ComplianceReport): string {
-  const lines = [CSV_COLUMNS.join(','), ...report.rows.map((row) => CSV_COLUMNS.map((c) => csvField(row[c])).join(','))];
-  return `${lines.join('\r\n')}\r\n`;
+  return toCsv(CSV_COLUMNS, report.rows);
 }
 
 const METRIC_TITLES: Record<MetricName, string> = { firstResponse: 'first response', resolution: 'resolution' };

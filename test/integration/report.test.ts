@@ -1,113 +1,31 @@
 // The compliance report (issue 6) and the explain endpoint (issue 7) on a store seeded with a few
-// hundred cases of three connections, two policies and two customers: the SQL GROUP BY path gives
+// hundred cases of three connections, two policies and two customers (report-seed.ts): the SQL GROUP BY path gives
 // exactly core's computeCompliance over the same stored outcomes, the JSON API, the CSV export and
 // `sla-sync report` print those numbers, and bad queries are refused naming the field.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CaseInput, SourceEvent } from '../../src/connectors/types.ts';
-import type { MetricOutcome } from '../../src/core/compliance.ts';
-import { complianceHeadline, computeCompliance, objectiveFor } from '../../src/core/compliance.ts';
+import { complianceHeadline } from '../../src/core/compliance.ts';
 import { compute } from '../../src/core/compute.ts';
-import type { CaseEvent, MetricName, Policy, Severity, Status } from '../../src/core/types.ts';
+import type { CaseEvent, MetricName, Severity } from '../../src/core/types.ts';
 import { METRICS } from '../../src/core/types.ts';
 import { createApiToken } from '../../src/store/api-tokens-repo.ts';
-import { upsertConnection } from '../../src/store/connections-repo.ts';
 import type { DatabaseHandle } from '../../src/store/db.ts';
-import { withTransaction } from '../../src/store/db.ts';
 import { getMetricStates } from '../../src/store/metric-states-repo.ts';
 import type { ReportGroupBy } from '../../src/store/report-repo.ts';
 import { NO_CUSTOMER, REPORT_GROUPS } from '../../src/store/report-repo.ts';
 import type { Role } from '../../src/store/schema/index.ts';
-import { cases, connections, customers, metricStates, policies } from '../../src/store/schema/index.ts';
+import { cases, policies } from '../../src/store/schema/index.ts';
 import { createUser } from '../../src/store/users-repo.ts';
-import { applyConfig } from '../../src/sync/config.ts';
-import { loadConnectionRuntime } from '../../src/sync/connection.ts';
 import type { CaseExplanation } from '../../src/sync/explain.ts';
 import type { ComplianceReport } from '../../src/sync/report.ts';
 import { complianceReport } from '../../src/sync/report.ts';
-import { storeAndEvaluate } from '../../src/sync/run-sync.ts';
 import { createApp } from '../../src/web/app.ts';
 import { newSecret, secretDigest } from '../../src/web/auth/tokens.ts';
 import { runCli } from '../helpers/cli.ts';
 import { storeBackends } from '../helpers/db.ts';
-
-const Q_FROM = Date.parse('2027-01-01T00:00:00Z');
-const Q_TO = Date.parse('2027-04-01T00:00:00Z');
-const NOW = Date.parse('2027-04-10T00:00:00Z');
-const HOUR = 3600_000;
-
-const targets = (fr: number, res: number, objectivePercent?: number) => ({ firstResponseMinutes: fr, resolutionMinutes: res, ...(objectivePercent === undefined ? {} : { objectivePercent }) });
-const POLICIES: Record<string, Policy> = {
-  gold: { calendar: '24x7', severities: { S1: targets(30, 240, 100), S2: targets(60, 480, 95), S3: targets(240, 1440, 90), S4: targets(480, 2880, 85) }, defaultSeverity: 'S3' },
-  // S3 has no objective: 100 by default.
-  standard: { calendar: '24x7', severities: { S1: targets(60, 480, 99), S2: targets(120, 960, 90), S3: targets(480, 2880), S4: targets(960, 5760, 80) }, defaultSeverity: 'S3' },
-};
-
-const CONFIG = {
-  policies: POLICIES,
-  connections: {
-    gh: { source: 'github', policy: 'standard', config: { baseUrl: 'http://127.0.0.1:9', token: 'unused', repositories: ['acme/app'], severityLabels: { P1: 'S1', P2: 'S2', P4: 'S4' } } },
-  },
-  customers: [
-    { name: 'Finance', match: [{ field: 'label', values: ['finance'] }] },
-    { name: 'Marketing', match: [{ field: 'label', values: ['marketing'] }] },
-  ],
-  rules: [{ name: 'finance-gold', when: { customer: ['Finance'] }, policy: 'gold' }],
-};
-
-/** A small deterministic PRNG (mulberry32): the same store on every run and backend. */
-function prng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Tickets created over the quarter and the month before: replies, pauses, solves, reopens, priority changes. */
-function tickets(prefix: string, n: number, seed: number): CaseInput[] {
-  const random = prng(seed);
-  const pick = <T,>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-  const iso = (ms: number) => new Date(ms).toISOString();
-  return Array.from({ length: n }, (_, i) => {
-    let at = Q_FROM - 30 * 24 * HOUR + Math.floor(random() * (Q_TO - Q_FROM + 30 * 24 * HOUR));
-    const priority = pick(['P1', 'P2', 'P3', 'P4']);
-    const events: SourceEvent[] = [{ at: iso(at), type: 'created', status: 'open', rawPriority: priority }];
-    const later = (maxHours: number) => (at += Math.floor(random() * maxHours * HOUR) + 60_000);
-    let status: Status = 'open';
-    if (random() < 0.85) events.push({ at: iso(later(10)), type: 'agent_reply' });
-    if (random() < 0.3) {
-      events.push({ at: iso(later(8)), type: 'status', status: 'pending' });
-      events.push({ at: iso(later(30)), type: 'status', status: 'open' });
-    }
-    if (random() < 0.15) events.push({ at: iso(later(6)), type: 'priority', rawPriority: pick(['P1', 'P2', 'P4']) });
-    if (random() < 0.75) {
-      events.push({ at: iso(later(pick([4, 12, 40, 100]))), type: 'status', status: (status = 'solved') });
-      if (random() < 0.12) {
-        events.push({ at: iso(later(48)), type: 'status', status: 'open' });
-        events.push({ at: iso(later(24)), type: 'status', status: (status = 'solved') });
-        status = 'solved';
-      }
-    }
-    const done = events.filter((e) => Date.parse(e.at) <= NOW);
-    return {
-      externalId: `${prefix}-${i}`,
-      externalKey: `${prefix.toUpperCase()}-${i}`,
-      url: `https://example.invalid/${prefix}/${i}`,
-      title: `${prefix} ticket ${i}`,
-      rawPriority: priority,
-      status: done.length === events.length ? status : 'open',
-      createdAt: events[0]!.at,
-      updatedAt: done[done.length - 1]!.at,
-      events: done,
-      attributes: { repository: 'acme/app', labels: [pick([[], [], ['finance'], ['marketing']]) as string[]].flat() },
-    };
-  });
-}
+import { NOW, Q_FROM, Q_TO, referenceRows, seedReportStore, tickets } from './report-seed.ts';
 
 describe.each(storeBackends())('compliance report and explain on $name', (backend) => {
   let handle: DatabaseHandle;
@@ -117,18 +35,7 @@ describe.each(storeBackends())('compliance report and explain on $name', (backen
 
   beforeAll(async () => {
     handle = await backend.open();
-    await applyConfig(handle, CONFIG, () => NOW);
-    const standardId = (await handle.db.select().from(policies).where(eq(policies.name, 'standard')))[0]!.id;
-    // Zendesk and Jira connections are stored directly: the report reads the store, not a vendor.
-    const gh = await loadConnectionRuntime(handle.db, 'gh');
-    const zd = await upsertConnection(handle.db, { name: 'zd', source: 'zendesk', config: {}, policyId: standardId });
-    const jira = await upsertConnection(handle.db, { name: 'jira-cloud', source: 'jira', config: {}, policyId: standardId });
-    const seeded: [typeof gh, CaseInput[]][] = [
-      [gh, tickets('gh', 120, 1)],
-      [{ ...gh, connection: zd }, tickets('zd', 120, 2)],
-      [{ ...gh, connection: jira }, tickets('jira', 120, 3)],
-    ];
-    for (const [runtime, items] of seeded) await withTransaction(handle, (tx) => storeAndEvaluate(tx, runtime, items, NOW));
+    await seedReportStore(handle);
     for (const role of ['agent', 'manager'] as const) {
       const user = (await createUser(handle.db, { email: `${role}@example.com`, role, passwordHash: null }))!;
       const secret = newSecret('sla_');
@@ -148,27 +55,7 @@ describe.each(storeBackends())('compliance report and explain on $name', (backen
 
   const get = (path: string, role: Role = 'manager') => fetch(`${base}${path}`, { headers: { authorization: `Bearer ${tokens.get(role)}` } });
 
-  /** The slow obvious reference: every stored metric state as a core outcome, through computeCompliance. */
-  async function coreRows(fromMs: number, toMs: number, groupBy: ReportGroupBy, metric?: MetricName) {
-    const rows = await handle.db
-      .select({ metric: metricStates.metric, severity: metricStates.severity, state: metricStates.state, completedAt: metricStates.completedAt, definition: policies.definition, source: connections.source, connection: connections.name, customer: customers.name })
-      .from(metricStates)
-      .innerJoin(cases, eq(cases.id, metricStates.caseId))
-      .innerJoin(connections, eq(connections.id, cases.connectionId))
-      .innerJoin(policies, eq(policies.id, cases.policyId))
-      .leftJoin(customers, eq(customers.id, cases.customerId));
-    const outcomes: MetricOutcome[] = rows
-      .filter((r) => metric === undefined || r.metric === metric)
-      .map((r) => ({
-        metric: r.metric,
-        severity: r.severity,
-        state: r.state,
-        completedAtMs: r.completedAt === null ? null : r.completedAt.getTime(),
-        objectivePercent: objectiveFor(r.definition, r.severity),
-        group: { severity: '', source: r.source, connection: r.connection, customer: r.customer ?? NO_CUSTOMER }[groupBy],
-      }));
-    return computeCompliance(outcomes, { fromMs, toMs });
-  }
+  const coreRows = (fromMs: number, toMs: number, groupBy: ReportGroupBy, metric?: MetricName) => referenceRows(handle, fromMs, toMs, groupBy, metric ? { metric } : {});
 
   const withoutHeadlines = (report: ComplianceReport) => report.rows.map(({ headline: _headline, ...row }) => row);
 
