@@ -8,7 +8,7 @@
 import { describeCalendar } from '../core/calendar.ts';
 import { formatInstant } from '../core/metrics.ts';
 import { computeMetricStates } from '../core/metrics.ts';
-import type { CalendarInput, MetricName, MetricStateName, Severity, Status } from '../core/types.ts';
+import type { CalendarInput, MetricName, MetricState, Severity, Status } from '../core/types.ts';
 import { METRICS } from '../core/types.ts';
 import type { StoredCase } from '../store/cases-repo.ts';
 import type { Db } from '../store/db.ts';
@@ -28,18 +28,10 @@ const PAUSE_REASONS: Partial<Record<Status, string>> = {
   open: 'paused by the policy while open',
 };
 
-export interface MetricView {
+/** A metric's engine state (at `evaluatedAt`) with what a countdown view needs besides. */
+export interface MetricView extends MetricState {
   metric: MetricName;
   label: string;
-  state: MetricStateName;
-  severity: Severity;
-  targetSeconds: number;
-  elapsedSeconds: number;
-  remainingSeconds: number;
-  dueAt: string | null;
-  atRiskAt: string | null;
-  breachedAt: string | null;
-  completedAt: string | null;
   /** The calendar the metric counts in, in words, and its zone for showing due times. */
   calendar: string;
   timezone: string;
