@@ -115,6 +115,21 @@ describe.each(storeBackends())('case view on $name', (backend) => {
     expect(page).toContain('Resolution: <span class="state-paused">paused</span>');
   });
 
+  it('lists the open clocks that are breached or at risk on the home page, linking to each case page', async () => {
+    const response = await get('/');
+    expect(response.status).toBe(200);
+    const page = await response.text();
+    expect(page).toContain('2 open clocks are breached or at risk');
+    const links = [...page.matchAll(/<td><a href="\/cases\/(\d+)">([^<]+)<\/a>/g)].map((m) => [Number(m[1]), m[2]]);
+    expect(links).toEqual([
+      [ids['breached'], 'acme/app#4'],
+      [ids['breached'], 'acme/app#4'],
+    ]);
+    expect(page).toContain('<span class="lozenge state-breached">breached</span>');
+    // Agents get no links to reports or admin.
+    expect(page).not.toContain('href="/reports"');
+  });
+
   it('refuses a bad id with 400 and an unknown one with 404', async () => {
     expect((await get('/api/cases/abc/sla')).status).toBe(400);
     const missing = await get('/api/cases/999999/sla');

@@ -14,6 +14,7 @@ import { ANY_ROLE, requireRole } from '../auth/require-role.ts';
 import type { SignInPolicy } from '../auth/sign-in.ts';
 import { signIn } from '../auth/sign-in.ts';
 import { newSecret, sameSecret, secretDigest } from '../auth/tokens.ts';
+import { openAtRiskList } from '../../sync/report-lists.ts';
 import { homePage, signInPage } from '../views/pages.ts';
 import { leadToSetupWhenNoUsers } from './setup.ts';
 
@@ -98,9 +99,14 @@ export function authRoutes(deps: AuthRouteDeps): Router {
     }
   });
 
-  router.get('/', toSetupOnFreshInstall, requireRole(...ANY_ROLE), (_req, res) => {
-    const auth = requireAuth(res);
-    res.type('html').send(homePage(auth.user, auth.via === 'session' ? auth.session.csrfToken : null));
+  router.get('/', toSetupOnFreshInstall, requireRole(...ANY_ROLE), async (_req, res, next) => {
+    try {
+      const auth = requireAuth(res);
+      const attention = await openAtRiskList(deps.db, { limit: 50, offset: 0 });
+      res.type('html').send(homePage(auth.user, auth.via === 'session' ? auth.session.csrfToken : null, attention));
+    } catch (error) {
+      next(error);
+    }
   });
 
   return router;
