@@ -12,7 +12,7 @@ import { deleteConnection, getConnection, getConnectionByName, listPriorityMappi
 import type { Db } from '../store/db.ts';
 import { withTransaction } from '../store/db.ts';
 import { deletePolicy, getPolicy } from '../store/policies-repo.ts';
-import { cases, metricStates } from '../store/schema/index.ts';
+import { cases, customers, metricStates, policies } from '../store/schema/index.ts';
 import { reassignCases } from './agreements.ts';
 import type { ApplySummary } from './config.ts';
 import { ConfigError, applyConfig, auditedConnection } from './config.ts';
@@ -210,6 +210,25 @@ export interface ConfigPreview {
   after: Record<MetricName, Partial<Record<MetricStateName, number>>>;
   /** Some of the moved cases, to recognise them. */
   examples: { caseId: number; externalKey: string; metric: MetricName; from: MetricStateName | null; to: MetricStateName }[];
+  /** Cases this change moves to another customer or policy (agreements, issue 7). */
+  moves: AgreementMoves;
+}
+
+export interface AgreementMove {
+  kind: 'customer' | 'policy';
+  /** Names; null: no customer. */
+  from: string | null;
+  to: string | null;
+  cases: number;
+}
+
+export interface AgreementMoves {
+  /** Cases whose customer or policy (or both) changes. */
+  cases: number;
+  customer: number;
+  policy: number;
+  transitions: AgreementMove[];
+  examples: { caseId: number; externalKey: string; customer: { from: string | null; to: string | null }; policy: { from: string | null; to: string | null } }[];
 }
 
 class PreviewRollback extends Error {
@@ -229,19 +248,64 @@ async function snapshotStates(db: Db): Promise<Snapshot> {
   return new Map(rows.map((r) => [`${r.caseId}:${r.metric}`, r]));
 }
 
+type AgreementSnapshot = Map<number, { externalKey: string; customer: string | null; policy: string | null }>;
+
+async function snapshotAgreements(db: Db): Promise<AgreementSnapshot> {
+  const rows = await db
+    .select({ caseId: cases.id, externalKey: cases.externalKey, customer: customers.name, policy: policies.name })
+    .from(cases)
+    .leftJoin(customers, eq(customers.id, cases.customerId))
+    .leftJoin(policies, eq(policies.id, cases.policyId))
+    .orderBy(sql`${cases.id}`);
+  return new Map(rows.map((r) => [r.caseId, r]));
+}
+
+function compareAgreements(before: AgreementSnapshot, after: AgreementSnapshot): AgreementMoves {
+  const moves: AgreementMoves = { cases: 0, customer: 0, policy: 0, transitions: [], examples: [] };
+  const transitions = new Map<string, AgreementMove>();
+  const count = (kind: AgreementMove['kind'], from: string | null, to: string | null) => {
+    const key = JSON.stringify([kind, from, to]);
+    const t = transitions.get(key) ?? { kind, from, to, cases: 0 };
+    t.cases++;
+    transitions.set(key, t);
+  };
+  for (const [caseId, now] of after) {
+    const was = before.get(caseId);
+    if (!was) continue;
+    const customerMoved = was.customer !== now.customer;
+    const policyMoved = was.policy !== now.policy;
+    if (!customerMoved && !policyMoved) continue;
+    moves.cases++;
+    if (customerMoved) {
+      moves.customer++;
+      count('customer', was.customer, now.customer);
+    }
+    if (policyMoved) {
+      moves.policy++;
+      count('policy', was.policy, now.policy);
+    }
+    if (moves.examples.length < 20) moves.examples.push({ caseId, externalKey: now.externalKey, customer: { from: was.customer, to: now.customer }, policy: { from: was.policy, to: now.policy } });
+  }
+  moves.transitions = [...transitions.values()].sort((a, b) => a.kind.localeCompare(b.kind) || b.cases - a.cases);
+  return moves;
+}
+
 /**
- * How a change would move SLA states, as a dry run over the stored cases: in one transaction, the
- * cases are first brought up to `now` under the current configuration (so time passing is not
- * counted as the change's doing), then the change is applied exactly as a save would, and the states
- * compared; the transaction is rolled back, so nothing is written. Invalid input throws ConfigError.
+ * How a change would move SLA states (and cases between customers and policies), as a dry run over
+ * the stored cases: in one transaction, the cases are first brought up to `now` under the current
+ * configuration (so time passing is not counted as the change's doing), then the change is applied
+ * exactly as a save would, and the states and agreements compared; the transaction is rolled back,
+ * so nothing is written. Invalid input throws ConfigError.
  */
 export async function previewConfigChange(handle: { db: Db }, raw: unknown, nowMs: number): Promise<ConfigPreview> {
   try {
     await withTransaction(handle, async (tx) => {
       await reassignCases(tx, nowMs);
       const before = await snapshotStates(tx);
+      const agreementsBefore = await snapshotAgreements(tx);
       await applyConfig({ db: tx }, raw, () => nowMs, { actor: { name: 'preview' } });
       const after = await snapshotStates(tx);
+      const moves = compareAgreements(agreementsBefore, await snapshotAgreements(tx));
       const transitions = new Map<string, StateTransition>();
       const changed = new Set<number>();
       const examples: ConfigPreview['examples'] = [];
@@ -264,6 +328,7 @@ export async function previewConfigChange(handle: { db: Db }, raw: unknown, nowM
         transitions: [...transitions.values()].sort((a, b) => b.cases - a.cases || a.metric.localeCompare(b.metric)),
         after: totals,
         examples,
+        moves,
       });
     });
   } catch (error) {

@@ -11,6 +11,7 @@ import { DEFAULT_SIGN_IN_POLICY } from './auth/sign-in.ts';
 import { errorHandler, HttpError } from './errors.ts';
 import type { AreaDeps } from './deps.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { adminAgreementRoutes } from './routes/admin-agreements.ts';
 import { apiRoutes } from './routes/api.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -74,6 +75,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(apiRoutes({ db, now }));
   app.use(caseRoutes(area));
   app.use(adminRoutes(area));
+  app.use(adminAgreementRoutes(area));
   app.use(reportsRoutes(area));
   app.use((req, _res, next) => next(new HttpError(404, 'not_found', `no route ${req.method} ${req.path}`)));
   app.use(errorHandler);

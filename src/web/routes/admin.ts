@@ -68,12 +68,12 @@ function noticeOf(req: Request): string | null {
   return `${NOTICES[key]}${counts}`;
 }
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');
-const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
-const body = (req: Request): Record<string, unknown> => (typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {});
+export const str = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');
+export const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : []);
+export const body = (req: Request): Record<string, unknown> => (typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {});
 
 /** "path: message" lines of a ConfigError into field errors, by a path-to-field function. */
-function fieldErrors(lines: readonly string[], fieldOf: (path: string) => string): FieldErrors {
+export function fieldErrors(lines: readonly string[], fieldOf: (path: string) => string): FieldErrors {
   const errors: FieldErrors = {};
   for (const line of lines) {
     const at = line.indexOf(': ');
@@ -92,7 +92,7 @@ function formNumber(value: string): number | string | undefined {
   return /^-?\d+(\.\d+)?$/.test(t) ? Number(t) : t;
 }
 
-function parseId(req: Request): number {
+export function parseId(req: Request): number {
   const id = Number(req.params['id']);
   if (!Number.isInteger(id) || id <= 0 || id > 2 ** 31 - 1) throw new HttpError(404, 'not_found', `no such item: ${String(req.params['id'])}`);
   return id;
@@ -328,11 +328,8 @@ function policyFieldOf(name: string) {
 
 // ---------------------------------------------------------------- the router
 
-export function adminRoutes(deps: AreaDeps): Router {
-  const router = Router();
-  const admins = requireRole('admin');
-  const { db } = deps;
-
+/** What every admin router needs: the page's user and CSRF token, the verbs' context, sending a page, async handlers. */
+export function adminKit(deps: AreaDeps) {
   const viewOf = (res: Response): AdminView => {
     const auth = requireAuth(res);
     return { user: auth.user, csrfToken: auth.via === 'session' ? auth.session.csrfToken : null };
@@ -342,6 +339,22 @@ export function adminRoutes(deps: AreaDeps): Router {
     return { handle: deps.handle, now: deps.now, actor: { name: user.email, userId: user.id }, ...(deps.queue ? { queue: deps.queue } : {}) };
   };
   const send = (res: Response, status: number, page: string) => void res.status(status).type('html').send(page);
+  const wrap = (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response, next: (e?: unknown) => void) => {
+    try {
+      await fn(req, res);
+    } catch (error) {
+      next(error);
+    }
+  };
+  return { viewOf, contextOf, send, wrap };
+}
+
+export function adminRoutes(deps: AreaDeps): Router {
+  const router = Router();
+  const admins = requireRole('admin');
+  const { db } = deps;
+
+  const { viewOf, contextOf, send, wrap } = adminKit(deps);
   const policyNames = async () => (await listPolicies(db)).map((p) => p.name);
   const policyNameOf = async (c: Connection) => (c.policyId === null ? '' : ((await getPolicy(db, c.policyId))?.name ?? ''));
 
@@ -363,14 +376,6 @@ export function adminRoutes(deps: AreaDeps): Router {
     }
     return rows;
   }
-
-  const wrap = (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response, next: (e?: unknown) => void) => {
-    try {
-      await fn(req, res);
-    } catch (error) {
-      next(error);
-    }
-  };
 
   router.get('/admin', admins, wrap(async (_req, res) => {
     const rows = await connectionRows();

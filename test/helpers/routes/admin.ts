@@ -1,4 +1,4 @@
-// Routes of src/web/routes/admin.ts, with who may use them (null: not behind requireRole, say why).
+// Routes of src/web/routes/admin.ts and admin-agreements.ts, with who may use them (null: not behind requireRole, say why).
 import type { ExpectedRoute } from '../expected-routes.ts';
 import { ADMINS } from '../expected-routes.ts';
 
@@ -25,4 +25,21 @@ export const ADMIN_ROUTES: ExpectedRoute[] = [
   { method: 'POST', path: '/admin/policies/:id/delete', roles: ADMINS },
   { method: 'GET', path: '/admin/audit', roles: ADMINS },
   { method: 'GET', path: '/admin/jobs', roles: ADMINS },
+  // src/web/routes/admin-agreements.ts
+  { method: 'GET', path: '/admin/customers', roles: ADMINS },
+  { method: 'GET', path: '/admin/customers/new', roles: ADMINS },
+  { method: 'POST', path: '/admin/customers', roles: ADMINS },
+  { method: 'GET', path: '/admin/customers/:id', roles: ADMINS },
+  { method: 'POST', path: '/admin/customers/:id', roles: ADMINS },
+  { method: 'GET', path: '/admin/rules', roles: ADMINS },
+  { method: 'GET', path: '/admin/rules/new', roles: ADMINS },
+  { method: 'POST', path: '/admin/rules', roles: ADMINS },
+  { method: 'GET', path: '/admin/rules/:id', roles: ADMINS },
+  { method: 'POST', path: '/admin/rules/:id', roles: ADMINS },
+  { method: 'POST', path: '/admin/customers/:id/move', roles: ADMINS },
+  { method: 'GET', path: '/admin/customers/:id/delete', roles: ADMINS },
+  { method: 'POST', path: '/admin/customers/:id/delete', roles: ADMINS },
+  { method: 'POST', path: '/admin/rules/:id/move', roles: ADMINS },
+  { method: 'GET', path: '/admin/rules/:id/delete', roles: ADMINS },
+  { method: 'POST', path: '/admin/rules/:id/delete', roles: ADMINS },
 ];

@@ -13,6 +13,8 @@ const SECTIONS = [
   { href: '/admin', label: 'Overview' },
   { href: '/admin/connections', label: 'Connections' },
   { href: '/admin/policies', label: 'Policies' },
+  { href: '/admin/customers', label: 'Customers' },
+  { href: '/admin/rules', label: 'Policy rules' },
   { href: '/admin/jobs', label: 'Syncs & jobs' },
   { href: '/admin/audit', label: 'Audit log' },
 ] as const;
