@@ -2,7 +2,6 @@
 // adds a customer and a rule, sees the preview count, saves, and sees the rule with its cases and the
 // case's writeback queued. Screenshot: test-artifacts/screenshots/admin-rules.png (and -preview).
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseInput } from '../../src/connectors/types.ts';
@@ -18,7 +17,8 @@ import { storeAndEvaluate } from '../../src/sync/run-sync.ts';
 import { createApp } from '../../src/web/app.ts';
 import { hashPassword } from '../../src/web/auth/passwords.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
-import { browserAvailable, launchBrowser } from '../helpers/browser.ts';
+import { browserAvailable, launchBrowser, signInFromPrompt } from '../helpers/browser.ts';
+import { listenOnLoopback } from '../helpers/listen.ts';
 
 const NOW = Date.parse('2027-03-02T12:00:00Z');
 const PASSWORD = 'correct horse battery staple';
@@ -62,10 +62,7 @@ describe.runIf(browserAvailable)('admin policy rules in Chromium', () => {
     queue = queueFor(handle, { maintenance: false });
     await queue.start();
     const app = createApp({ handle, enqueueRefresh: async () => {}, now: () => NOW, queue });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await listenOnLoopback(app));
     browser = await launchBrowser();
   });
 
@@ -79,10 +76,7 @@ describe.runIf(browserAvailable)('admin policy rules in Chromium', () => {
   it('adds a customer and a rule, previews the rule, saves it, and the cases move to its policy', async () => {
     const page = browser.page;
     await page.goto(`${base}/admin/customers`);
-    await page.click('a[href^="/signin"]');
-    await page.fill('#email', 'admin@example.com');
-    await page.fill('#password', PASSWORD);
-    await Promise.all([page.waitForURL(`${base}/admin/customers`), page.click('button[type=submit]')]);
+    await signInFromPrompt(page, { email: 'admin@example.com', password: PASSWORD }, `${base}/admin/customers`);
 
     await page.click('a:has-text("Add a customer")');
     await page.fill('#f-name', 'Finance');

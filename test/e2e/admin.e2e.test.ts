@@ -2,7 +2,6 @@
 // priority, sees the preview count, saves, and sees the cases' states change and their writebacks
 // queued. Screenshots: test-artifacts/screenshots/admin-mapping.png (and -phone, admin-policy).
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseInput } from '../../src/connectors/types.ts';
@@ -18,7 +17,8 @@ import { storeAndEvaluate } from '../../src/sync/run-sync.ts';
 import { createApp } from '../../src/web/app.ts';
 import { hashPassword } from '../../src/web/auth/passwords.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
-import { browserAvailable, launchBrowser } from '../helpers/browser.ts';
+import { browserAvailable, launchBrowser, signInFromPrompt } from '../helpers/browser.ts';
+import { listenOnLoopback } from '../helpers/listen.ts';
 
 const NOW = Date.parse('2027-03-02T12:00:00Z');
 const PASSWORD = 'correct horse battery staple';
@@ -69,10 +69,7 @@ describe.runIf(browserAvailable)('admin mapping page in Chromium', () => {
     queue = queueFor(handle, { maintenance: false });
     await queue.start();
     const app = createApp({ handle, enqueueRefresh: async () => {}, now: () => NOW, queue });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await listenOnLoopback(app));
     browser = await launchBrowser();
   });
 
@@ -86,10 +83,7 @@ describe.runIf(browserAvailable)('admin mapping page in Chromium', () => {
   it('maps a priority, previews the change, saves, and shows the new states with writebacks queued', async () => {
     const page = browser.page;
     await page.goto(`${base}/admin/connections`);
-    await page.click('a[href^="/signin"]');
-    await page.fill('#email', 'admin@example.com');
-    await page.fill('#password', PASSWORD);
-    await Promise.all([page.waitForURL(`${base}/admin/connections`), page.click('button[type=submit]')]);
+    await signInFromPrompt(page, { email: 'admin@example.com', password: PASSWORD }, `${base}/admin/connections`);
     await expect.poll(() => page.locator('tr[data-connection="gh-support"]').textContent()).toContain('2 unmapped');
 
     await page.click('tr[data-connection="gh-support"] a:has-text("Priorities")');

@@ -2,7 +2,6 @@
 // clock's countdown tick down second by second, a paused clock stand still with its reason, and the
 // explanation below; screenshot kept as test-artifacts/screenshots/case-page.png.
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/store/db.ts';
 import { openDatabase, migrateDatabase } from '../../src/store/db.ts';
@@ -10,8 +9,9 @@ import { createUser } from '../../src/store/users-repo.ts';
 import { createApp } from '../../src/web/app.ts';
 import { hashPassword } from '../../src/web/auth/passwords.ts';
 import type { TestBrowser } from '../helpers/browser.ts';
-import { browserAvailable, launchBrowser, secondsLeft } from '../helpers/browser.ts';
+import { browserAvailable, launchBrowser, secondsLeft, signInFromPrompt } from '../helpers/browser.ts';
 import { seedCase, seedGithubConnection } from '../helpers/seed-case.ts';
+import { listenOnLoopback } from '../helpers/listen.ts';
 
 const MIN = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -44,10 +44,7 @@ describe.runIf(browserAvailable)('case page in Chromium', () => {
     ).id;
     await createUser(handle.db, { email: 'agent@example.com', role: 'agent', passwordHash: await hashPassword('correct horse battery staple', { N: 1024, r: 8, p: 1 }) });
     const app = createApp({ handle, enqueueRefresh: async () => {} });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await listenOnLoopback(app));
     browser = await launchBrowser();
   });
 
@@ -61,10 +58,7 @@ describe.runIf(browserAvailable)('case page in Chromium', () => {
     const page = browser.page;
     await page.goto(`${base}/cases/${runningId}`);
     // Not signed in: the page links to the sign-in form, which brings the agent back.
-    await page.click('a[href^="/signin"]');
-    await page.fill('#email', 'agent@example.com');
-    await page.fill('#password', 'correct horse battery staple');
-    await Promise.all([page.waitForURL(`${base}/cases/${runningId}`), page.click('button[type=submit]')]);
+    await signInFromPrompt(page, { email: 'agent@example.com', password: 'correct horse battery staple' }, `${base}/cases/${runningId}`);
     const clock = page.locator('[data-metric="firstResponse"] .sla-clock');
     await expect.poll(() => clock.textContent()).toMatch(/left$/);
     const first = secondsLeft((await clock.textContent())!);

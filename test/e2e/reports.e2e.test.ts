@@ -4,7 +4,6 @@
 // horizontal overflow; the customer SLA page renders. Screenshots: test-artifacts/screenshots/
 // reports.png, reports-phone.png, customer-sla-page.png.
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/store/db.ts';
@@ -19,6 +18,7 @@ import type { TestBrowser } from '../helpers/browser.ts';
 import { browserAvailable, launchBrowser } from '../helpers/browser.ts';
 import { runCli } from '../helpers/cli.ts';
 import { NOW, seedReportStore } from '../integration/report-seed.ts';
+import { listenOnLoopback } from '../helpers/listen.ts';
 
 // The few browser globals the page functions below use (tsconfig has no DOM lib; they run in Chromium).
 interface CanvasLike {
@@ -48,10 +48,7 @@ describe.runIf(browserAvailable)('reports in Chromium', () => {
     await seedReportStore(handle);
     await createUser(handle.db, { email: 'manager@example.com', role: 'manager', passwordHash: await hashPassword(PASSWORD, { N: 1024, r: 8, p: 1 }) });
     const app = createApp({ handle, enqueueRefresh: async () => {}, now: () => NOW });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await listenOnLoopback(app));
     browser = await launchBrowser();
   }, 120_000);
   afterAll(async () => {

@@ -68,3 +68,14 @@ export function secondsLeft(text: string): number {
   const [, d, h, m, s] = match.map((x) => Number(x ?? 0));
   return d! * 86400 + h! * 3600 + m! * 60 + s!;
 }
+
+/**
+ * From a page that answered "sign in required": follows its link to the sign-in form, signs in,
+ * and waits to be brought back to `returnUrl` (what the product does after sign-in).
+ */
+export async function signInFromPrompt(page: Page, credentials: { email: string; password: string }, returnUrl: string | RegExp): Promise<void> {
+  await page.click('a[href^="/signin"]');
+  await page.fill('#email', credentials.email);
+  await page.fill('#password', credentials.password);
+  await Promise.all([page.waitForURL(returnUrl), page.click('button[type=submit]')]);
+}

@@ -5,7 +5,6 @@
 // moving to another customer, writebacks queued for exactly the affected cases, audit rows, and the
 // refusals (bad input 400 with the field named and nothing stored, CSRF, a manager).
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseInput } from '../../src/connectors/types.ts';
@@ -22,6 +21,7 @@ import { storeAndEvaluate } from '../../src/sync/run-sync.ts';
 import { createApp } from '../../src/web/app.ts';
 import { hashPassword } from '../../src/web/auth/passwords.ts';
 import { storeBackends } from '../helpers/db.ts';
+import { listenOnLoopback } from '../helpers/listen.ts';
 
 const NOW = Date.parse('2027-03-02T12:00:00Z');
 const PASSWORD = 'correct horse battery staple';
@@ -94,10 +94,7 @@ describe.each(storeBackends())('admin customers and rules on $name', (backend) =
     queue = queueFor(handle, { maintenance: false });
     await queue.start();
     const app = createApp({ handle, enqueueRefresh: async () => {}, now: () => NOW, queue });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await listenOnLoopback(app));
     admin = await signIn('admin@example.com');
     manager = await signIn('manager@example.com');
   });

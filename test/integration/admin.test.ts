@@ -4,7 +4,6 @@
 // preview, .ics import, delete), the audit log (also for `config apply`), sync runs, CSRF and bad
 // input (400, the field named, nothing stored).
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseInput } from '../../src/connectors/types.ts';
@@ -25,6 +24,7 @@ import { startFakeGithub } from '../fakes/github/server.ts';
 import type { FakeGithub } from '../fakes/github/server.ts';
 import { runCli } from '../helpers/cli.ts';
 import { storeBackends } from '../helpers/db.ts';
+import { listenOnLoopback } from '../helpers/listen.ts';
 
 const NOW = Date.parse('2027-03-02T12:00:00Z');
 const PASSWORD = 'correct horse battery staple';
@@ -88,10 +88,7 @@ describe.each(storeBackends())('admin pages on $name', (backend) => {
     queue = queueFor(handle, { maintenance: false });
     await queue.start();
     const app = createApp({ handle, enqueueRefresh: async () => {}, now: () => NOW, queue, env: ENV });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await listenOnLoopback(app));
     admin = await signIn('admin@example.com');
     manager = await signIn('manager@example.com');
   });

@@ -2,7 +2,6 @@
 // sessions, API tokens, CSRF on every form, failed sign-ins rate-limited, and a walk over EVERY
 // route the app registers asserting 401 without credentials and 403 for a role it does not admit.
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken, revokeApiToken } from '../../src/store/api-tokens-repo.ts';
@@ -17,6 +16,7 @@ import { listRoutes } from '../../src/web/route-list.ts';
 import { runCli } from '../helpers/cli.ts';
 import { EXPECTED_ROUTES } from '../helpers/expected-routes.ts';
 import { storeBackends } from '../helpers/db.ts';
+import { listenOnLoopback } from '../helpers/listen.ts';
 
 const PASSWORD = 'correct horse battery staple';
 // Sign-in tests verify many passwords: their users get a cheap scrypt cost (the hash carries it).
@@ -44,10 +44,7 @@ describe.each(storeBackends())('sign-in and roles on $name', (backend) => {
       signIn: { maxFailuresPerAccount: 3, maxFailuresPerIp: 5, windowMs: WINDOW_MS, sessionTtlMs: 3600_000 },
       trustProxy: 'loopback',
     });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await listenOnLoopback(app));
   });
   afterAll(async () => {
     await new Promise<void>((resolve) => server?.close(() => resolve()));

@@ -2,7 +2,6 @@
 // business intervals ahead of it (so a browser ticks in business time), the pause reason, the
 // calendar in words and the agreement; GET /cases/:id shows it with the explanation.
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken } from '../../src/store/api-tokens-repo.ts';
 import type { DatabaseHandle } from '../../src/store/db.ts';
@@ -12,6 +11,7 @@ import { createApp } from '../../src/web/app.ts';
 import { newSecret, secretDigest } from '../../src/web/auth/tokens.ts';
 import { storeBackends } from '../helpers/db.ts';
 import { seedCase, seedGithubConnection } from '../helpers/seed-case.ts';
+import { listenOnLoopback } from '../helpers/listen.ts';
 
 // Monday 2026-11-30, 10:00 UTC = 11:00 in Berlin.
 const NOW = Date.parse('2026-11-30T10:00:00Z');
@@ -52,10 +52,7 @@ describe.each(storeBackends())('case view on $name', (backend) => {
     token = newSecret('sla_');
     await createApiToken(handle.db, { userId: user.id, tokenHash: secretDigest(token), prefix: token.slice(0, 10) });
     const app = createApp({ handle, enqueueRefresh: async () => {}, now: () => NOW });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await listenOnLoopback(app));
   });
 
   afterAll(async () => {

@@ -3,7 +3,6 @@
 // exactly core's computeCompliance over the same stored outcomes, the JSON API, the CSV export and
 // `sla-sync report` print those numbers, and bad queries are refused naming the field.
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { complianceHeadline } from '../../src/core/compliance.ts';
@@ -26,6 +25,7 @@ import { newSecret, secretDigest } from '../../src/web/auth/tokens.ts';
 import { runCli } from '../helpers/cli.ts';
 import { storeBackends } from '../helpers/db.ts';
 import { NOW, Q_FROM, Q_TO, referenceRows, seedReportStore, tickets } from './report-seed.ts';
+import { listenOnLoopback } from '../helpers/listen.ts';
 
 describe.each(storeBackends())('compliance report and explain on $name', (backend) => {
   let handle: DatabaseHandle;
@@ -43,10 +43,7 @@ describe.each(storeBackends())('compliance report and explain on $name', (backen
       tokens.set(role, secret);
     }
     const app = createApp({ handle, enqueueRefresh: async () => {}, now: () => NOW });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await listenOnLoopback(app));
   });
   afterAll(async () => {
     await new Promise<void>((resolve) => server?.close(() => resolve()));

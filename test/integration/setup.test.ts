@@ -3,7 +3,6 @@
 // submissions create exactly one admin, who is signed in and led to add a connection; once anyone
 // has an account /setup creates nothing. `sla-sync serve` prints the setup URL while no user exists.
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { count } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.ts';
@@ -12,6 +11,7 @@ import { sessions, users } from '../../src/store/schema/index.ts';
 import { createApp } from '../../src/web/app.ts';
 import { verifyPassword } from '../../src/web/auth/passwords.ts';
 import { storeBackends } from '../helpers/db.ts';
+import { listenOnLoopback } from '../helpers/listen.ts';
 
 const PASSWORD = 'first admin passphrase';
 
@@ -23,10 +23,7 @@ describe.each(storeBackends())('first-admin setup on $name', (backend) => {
   beforeAll(async () => {
     handle = await backend.open();
     const app = createApp({ handle, enqueueRefresh: async () => {} });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await listenOnLoopback(app));
   });
   afterAll(async () => {
     await new Promise<void>((resolve) => server?.close(() => resolve()));

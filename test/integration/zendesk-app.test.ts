@@ -4,7 +4,6 @@
 // connections (two accounts whose ticket ids collide), 404 for an untracked ticket, 400 for a bad
 // id, and the signed explanation links the answer hands out.
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findCase } from '../../src/store/cases-repo.ts';
 import { getConnectionByName } from '../../src/store/connections-repo.ts';
@@ -18,6 +17,7 @@ import { startSidebarAccount, syncSidebarConnection } from '../fakes/zendesk/sid
 import type { SidebarAccount } from '../fakes/zendesk/sidebar-world.ts';
 import { runCli } from '../helpers/cli.ts';
 import { storeBackends } from '../helpers/db.ts';
+import { listenOnLoopback } from '../helpers/listen.ts';
 
 const NOW = Date.parse('2026-03-02T10:00:00Z');
 const MIN = 60_000;
@@ -50,10 +50,7 @@ describe.each(storeBackends())('Zendesk sidebar API on $name', (backend) => {
       },
     });
     const app = createApp({ handle, enqueueRefresh: async () => {}, now: () => clock, env: ENV, baseUrl: PUBLIC_URL });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await listenOnLoopback(app));
   }, 60_000);
   afterAll(async () => {
     await new Promise((resolve) => server?.close(resolve));

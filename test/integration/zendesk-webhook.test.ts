@@ -4,7 +4,6 @@
 // are refused with 401 before anything is parsed, and nothing is stored or queued.
 import { createHmac } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { count } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExternalRef } from '../../src/connectors/types.ts';
@@ -14,6 +13,7 @@ import { applyConfig } from '../../src/sync/config.ts';
 import { createApp } from '../../src/web/app.ts';
 import { storeBackends } from '../helpers/db.ts';
 import { VIEW_POLICY } from '../helpers/seed-case.ts';
+import { listenOnLoopback } from '../helpers/listen.ts';
 
 const SECRET = 'zendesk-webhook-secret-for-tests';
 /** Zendesk: base64(HMAC-SHA256(secret, timestamp + raw body)), computed here, not by the connector. */
@@ -33,10 +33,7 @@ describe.each(storeBackends())('Zendesk webhooks on $name', (backend) => {
       connections: { 'zendesk-main': { source: 'zendesk', policy: 'view-policy', config: { baseUrl: 'http://127.0.0.1:9', email: 'bot@example.com', apiToken: 'unused', webhookSecret: SECRET } } },
     });
     const app = createApp({ handle, enqueueRefresh: async (connectionId, refs) => void queued.push({ connectionId, refs }) });
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await listenOnLoopback(app));
   });
   afterAll(async () => {
     await new Promise((resolve) => server?.close(resolve));
