@@ -169,9 +169,12 @@ class EventReader {
     private readonly buffer: HistoryBuffer,
     private readonly pageSize: number,
     position: ZendeskCursor['events'],
+    /** Where an earlier run stopped reading: this run's stream time counts from there. */
+    countFrom: number | null = null,
   ) {
     this.startTime = position.startTime;
     this.seen = new Set(position.seen);
+    this.firstSec = countFrom;
   }
 
   /** Reads pages until every event up to `second` is in, or the stream ends (the last minute is left out). */
@@ -259,7 +262,11 @@ export async function* fetchZendeskChanges(cfg: ZendeskConfig, cursor: string | 
   const state = parseCursor(cursor, cfg);
   const client = createZendeskClient(cfg, ctx);
   const buffer = new HistoryBuffer();
-  const events = new EventReader(client, buffer, cfg.eventsPerPage, state.events);
+  // Stream time from where the last run stopped, the quiet stretch before this run's first event
+  // included: counting only from the first new event would overstate the density, and a sync resumed
+  // after a crash would end with another estimate than an uninterrupted one.
+  const readBefore = state.density.seconds > 0 || state.events.seen.length > 0;
+  const events = new EventReader(client, buffer, cfg.eventsPerPage, state.events, readBefore ? state.events.startTime : null);
   // The run has every event from here on (those of the start second already read are in `seen`).
   let coverageFrom = state.events.seen.length > 0 ? state.events.startTime + 1 : state.events.startTime;
   let agents: ReadonlySet<number> | null = null;
