@@ -24,6 +24,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import postgresClient from 'postgres';
 import type { DatabaseHandle } from '../src/store/db.ts';
 import { migrateDatabase, openDatabase } from '../src/store/db.ts';
 import { applyConfig } from '../src/sync/config.ts';
@@ -51,8 +52,13 @@ const DRAIN_MS = 15_000;
 /** GitHub's: a delivery not answered within 10 s has failed. */
 const DELIVERY_TIMEOUT_MS = 10_000;
 const RATE_LIMIT = { concurrency: 8, perSecond: 10_000 };
-/** Refresh and writeback jobs run at once in the sla-sync process (each kind). */
-const WORKER_CONCURRENCY = 8;
+/**
+ * Refresh and writeback fetches run at once in the sla-sync process (each kind, 10 jobs a fetch):
+ * what `sla-sync serve` and `sla-sync worker` run by default. BENCH_WORKER_CONCURRENCY changes it.
+ * (8 measured worse on PGlite, 45 vs 62 writebacks/s at load ~7: every queued job woke every idle
+ * worker of its kind, each an extra fetch statement on the one PGlite connection.)
+ */
+const WORKER_CONCURRENCY = Number(process.env['BENCH_WORKER_CONCURRENCY'] ?? 4);
 const TARGET_P99_MS = 1_000;
 /** The first writes of a writeback (nothing was written to these issues before: no comment to edit yet). */
 const WRITES = new Set(['issues/add-labels', 'issues/create-comment']);
@@ -146,6 +152,13 @@ async function serveSlaSync(store: string, fakeUrl: string, worldNowMs: number):
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
+  let cpuAtReady = process.cpuUsage();
+  // The parent asks (SIGUSR2) when the burst starts and ends: the CPU this process spent on it.
+  process.on('SIGUSR2', () => {
+    const used = process.cpuUsage(cpuAtReady);
+    process.stdout.write(`${JSON.stringify({ cpuMs: (used.user + used.system) / 1000 })}\n`);
+    cpuAtReady = process.cpuUsage();
+  });
   process.once('SIGTERM', () => {
     void (async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -160,24 +173,34 @@ async function serveSlaSync(store: string, fakeUrl: string, worldNowMs: number):
 
 interface Serving {
   child: ChildProcess;
+  /** The lines the process printed after its first. */
+  lines: string[];
   port: number;
   synced: number;
   syncSeconds: number;
 }
 
 async function startSlaSync(store: string, fakeUrl: string, worldNowMs: number): Promise<Serving> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), SERVE_FLAG, store, fakeUrl, String(worldNowMs)], {
+  // BENCH_SERVE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"): node flags for the sla-sync
+  // process only, to profile what is measured (node refuses --cpu-prof in NODE_OPTIONS).
+  const nodeArgs = (process.env['BENCH_SERVE_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', fileURLToPath(import.meta.url), SERVE_FLAG, store, fakeUrl, String(worldNowMs)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const lines: string[] = [];
   const first = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+      for (let nl = out.indexOf('\n'); nl >= 0; nl = out.indexOf('\n')) {
+        lines.push(out.slice(0, nl));
+        out = out.slice(nl + 1);
+      }
+      if (lines.length > 0) resolve(lines[0]!);
     });
     child.once('exit', (code) => reject(new Error(`the sla-sync process exited (${code}) before it listened`)));
   });
-  return { child, ...(JSON.parse(first) as Omit<Serving, 'child'>) };
+  return { child, lines, ...(JSON.parse(first) as Omit<Serving, 'child' | 'lines'>) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -196,6 +219,51 @@ interface Outcome {
   /** Writebacks per second from the first POST to the last write seen. */
   throughput: number;
   serving: Serving;
+  /** CPU spent during the burst (send and drain): the sla-sync process, and this one (fake GitHub and sender). */
+  cpuMs: { slaSync: number; github: number };
+  /** Postgres: transactions committed or rolled back in sla-sync's database during the burst (each lone statement is one). */
+  transactions: number | null;
+  /** Requests the fake answered during the burst. */
+  requests: number;
+  operations: Map<string, number>;
+}
+
+/** The CPU time the sla-sync process and this one spend from now until end(). */
+async function burstCpu(serving: Serving): Promise<{ end(): Promise<{ slaSync: number; github: number }> }> {
+  const report = async (): Promise<number> => {
+    const count = serving.lines.length;
+    serving.child.kill('SIGUSR2');
+    while (serving.lines.length === count) await sleep(10);
+    return (JSON.parse(serving.lines.at(-1)!) as { cpuMs: number }).cpuMs;
+  };
+  await report(); // resets the child's count
+  const mine = process.cpuUsage();
+  return {
+    async end() {
+      const used = process.cpuUsage(mine);
+      return { slaSync: await report(), github: (used.user + used.system) / 1000 };
+    },
+  };
+}
+
+/** Transactions of the database at URL (pg_stat_database) from now until end(). */
+async function transactionCounter(url: string): Promise<{ end(): Promise<number> }> {
+  const sql = postgresClient(url, { max: 1, onnotice: () => {} });
+  const read = async (): Promise<number> => {
+    // Backends report their counts to the statistics collector at most once a second.
+    await sleep(1_100);
+    const [row] = await sql<{ n: string }[]>`select xact_commit + xact_rollback as n from pg_stat_database where datname = current_database()`;
+    return Number(row!.n);
+  };
+  const start = await read();
+  return {
+    async end() {
+      // This reader's own two transactions are not sla-sync's.
+      const n = (await read()) - start - 2;
+      await sql.end();
+      return n;
+    },
+  };
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -208,7 +276,11 @@ async function measure(storeName: string, store: string): Promise<Outcome> {
   const sentAt = new Map<string, number>();
   const latencies = new Map<string, number>();
   let lastWriteAt = 0;
+  /** Requests the fake answered during the burst, by operation. */
+  const operations = new Map<string, number>();
+  let counting = false;
   const onRequest = (request: FakeRequest): void => {
+    if (counting) operations.set(request.operationId ?? request.path, (operations.get(request.operationId ?? request.path) ?? 0) + 1);
     if (request.operationId === null || !WRITES.has(request.operationId) || request.status >= 300) return;
     const at = performance.now();
     // /repos/{owner}/{repo}/issues/{issue_number}/labels or .../comments
@@ -233,6 +305,9 @@ async function measure(storeName: string, store: string): Promise<Outcome> {
     /** ms from POST to 202. */
     const answered: number[] = [];
     const posts: Promise<void>[] = [];
+    const transactions = store.startsWith('postgres') ? await transactionCounter(store) : null;
+    const cpu = await burstCpu(serving);
+    counting = true;
     const sendStart = performance.now();
     for (let i = 0; i < WEBHOOKS; i++) {
       const wait = sendStart + (i * SEND_MS) / WEBHOOKS - performance.now();
@@ -265,6 +340,9 @@ async function measure(storeName: string, store: string): Promise<Outcome> {
     const lastSend = performance.now();
     while (latencies.size < WEBHOOKS && performance.now() < lastSend + DRAIN_MS) await sleep(50);
     await Promise.all(posts);
+    counting = false;
+    const cpuMs = await cpu.end();
+    const transactionCount = transactions ? await transactions.end() : null;
     if (fake.violations.length > 0) throw new Error(`the fake saw ${fake.violations.length} requests the real API would refuse: ${JSON.stringify(fake.violations[0])}`);
     return {
       store: storeName,
@@ -276,6 +354,10 @@ async function measure(storeName: string, store: string): Promise<Outcome> {
       sendSeconds: (lastSend - sendStart) / 1000,
       throughput: (latencies.size * 1000) / Math.max(1, lastWriteAt - sendStart),
       serving,
+      cpuMs,
+      transactions: transactionCount,
+      requests: [...operations.values()].reduce((a, b) => a + b, 0),
+      operations,
     };
   } finally {
     if (serving && serving.child.exitCode === null) {
@@ -329,6 +411,18 @@ export async function runWebhookLatencyBench(): Promise<string[]> {
     ),
   ];
   if (!postgres) lines.push('Postgres: skipped: DATABASE_URL not set');
+  lines.push(
+    '',
+    'per webhook, during the burst (send and drain; divided by the webhooks written back, since those were done in full):',
+    ...table(
+      ['store', 'sla-sync CPU ms', 'fake GitHub + sender CPU ms', 'requests to GitHub', 'DB transactions'],
+      outcomes.map((o) => {
+        const per = (n: number): string => (o.latencies.length === 0 ? '-' : (n / o.latencies.length).toFixed(1));
+        return [o.store, per(o.cpuMs.slaSync), per(o.cpuMs.github), per(o.requests), o.transactions === null ? '-' : per(o.transactions)];
+      }),
+    ),
+    ...outcomes.map((o) => `requests by operation (${o.store}): ${[...o.operations].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`),
+  );
   lines.push('');
   for (const o of outcomes) {
     const sorted = [...o.latencies].sort((a, b) => a - b);

@@ -139,6 +139,24 @@ export async function getCaseForWriteback(
   return { stored: toStoredCase(row), writebackState: row.writebackState ?? null, agreement: { customerId: row.customerId, ruleId: row.ruleId, policyId: row.policyId } };
 }
 
+/** getCaseForWriteback for many cases in one statement (those that exist). */
+export async function getCasesForWriteback(db: Db, ids: readonly number[]): Promise<Map<number, NonNullable<Awaited<ReturnType<typeof getCaseForWriteback>>>>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.select().from(cases).where(inArray(cases.id, [...ids]));
+  return new Map(
+    rows.map((row) => [row.id, { stored: toStoredCase(row), writebackState: row.writebackState ?? null, agreement: { customerId: row.customerId, ruleId: row.ruleId, policyId: row.policyId } }]),
+  );
+}
+
+/** Saves what was written back to many cases' tickets, in one statement. */
+export async function saveWritebackStates(db: Db, states: readonly { caseId: number; state: Record<string, unknown> }[]): Promise<void> {
+  if (states.length === 0) return;
+  await db.execute(sql`
+    update cases set writeback_state = r.state
+    from jsonb_to_recordset(${JSON.stringify(states.map((s) => ({ case_id: s.caseId, state: s.state })))}::jsonb) as r(case_id integer, state jsonb)
+    where cases.id = r.case_id`);
+}
+
 /** What the connector last wrote back to the case's ticket, or null before the first writeback. */
 export async function getWritebackState(db: Db, caseId: number): Promise<Record<string, unknown> | null> {
   const [row] = await db.select({ state: cases.writebackState }).from(cases).where(eq(cases.id, caseId));
@@ -202,6 +220,19 @@ export async function caseIdsByExternalId(db: Db, connectionId: number, external
     .from(cases)
     .where(and(eq(cases.connectionId, connectionId), inArray(cases.externalId, [...externalIds])));
   return new Map(rows.map((r) => [r.externalId, r.id]));
+}
+
+/** getCaseEvents for many cases in one statement (a case without events maps to []). */
+export async function getCaseEventsOf(db: Db, caseIds: readonly number[]): Promise<Map<number, CaseEventInput[]>> {
+  const out = new Map<number, CaseEventInput[]>(caseIds.map((id) => [id, []]));
+  if (caseIds.length === 0) return out;
+  const rows = await db
+    .select()
+    .from(caseEvents)
+    .where(inArray(caseEvents.caseId, [...caseIds]))
+    .orderBy(asc(caseEvents.caseId), asc(caseEvents.seq));
+  for (const row of rows) out.get(row.caseId)!.push({ ...toCaseEvent(row), ...(row.data ? { data: row.data } : {}) });
+  return out;
 }
 
 /** The case's events with the connector data kept beside each (raw priorities, authors). */

@@ -29,6 +29,12 @@ export async function appendWritebackLog(db: Db, entry: WritebackLogInput): Prom
   return toEntry(row!);
 }
 
+/** Appends many entries in one statement (a batch of writeback jobs). */
+export async function appendWritebackLogs(db: Db, entries: readonly WritebackLogInput[]): Promise<void> {
+  if (entries.length === 0) return;
+  await db.insert(writebackLog).values(entries.map((entry) => ({ ...entry, error: entry.error ?? null })));
+}
+
 /** Newest first; filtered by case and/or connection. */
 export async function listWritebackLog(
   db: Db,

@@ -14,7 +14,7 @@ import type { BreachTimer, StoredPage } from './run-sync.ts';
 import { runSync } from './run-sync.ts';
 import { recordSyncRun } from './sync-runs.ts';
 import type { RuntimeSource } from './writeback.ts';
-import { reevaluateCase, runWriteback } from './writeback.ts';
+import { reevaluateCase, runWritebacks } from './writeback.ts';
 
 export interface WorkerDeps {
   handle: DatabaseHandle;
@@ -119,15 +119,14 @@ export async function startWorkers(deps: WorkerDeps): Promise<void> {
     { concurrency: concurrency.refresh, batchSize: BATCH_SIZE },
   );
 
-  await queue.work(
+  // Writeback jobs are taken in batches too: the store is read and written once per batch, the
+  // vendor calls of the batch go out at once.
+  await queue.workBatch(
     'writeback',
-    async ({ caseId }) => {
-      try {
-        const run = await runWriteback(handle, runtimes, caseId, now());
-        await enqueueTimers(queue, run.timers);
-      } catch (error) {
-        throw asJobError(error);
-      }
+    async (batch) => {
+      const results = await runWritebacks(handle, runtimes, batch.map(({ payload }) => payload.caseId), now());
+      await enqueueTimers(queue, results.flatMap((r) => ('run' in r ? r.run.timers : [])));
+      return results.map((r) => ('error' in r ? { error: asJobError(r.error) } : null));
     },
     { concurrency: concurrency.writeback, batchSize: BATCH_SIZE },
   );

@@ -6,11 +6,12 @@ import { formatInstant } from '../core/metrics.ts';
 import type { CaseEvaluation, MetricName } from '../core/types.ts';
 
 import type { StoredCase } from '../store/cases-repo.ts';
-import { getCaseEvents, getCaseForWriteback, markWritebackPending, saveWritebackState } from '../store/cases-repo.ts';
+import { getCaseEvents, getCaseEventsOf, getCaseForWriteback, getCasesForWriteback, markWritebackPending, saveWritebackStates } from '../store/cases-repo.ts';
 import type { DatabaseHandle } from '../store/db.ts';
 import { withTransaction } from '../store/db.ts';
-import { saveMetricStates } from '../store/metric-states-repo.ts';
-import { appendWritebackLog } from '../store/writeback-log-repo.ts';
+import { saveMetricStates, saveMetricStatesMany } from '../store/metric-states-repo.ts';
+import { appendWritebackLogs } from '../store/writeback-log-repo.ts';
+import type { WritebackLogInput } from '../store/writeback-log-repo.ts';
 import type { CompiledPolicy } from '../core/metrics.ts';
 import { setCaseAgreement } from '../store/agreements-repo.ts';
 import type { ResolvedAgreement } from './agreements.ts';
@@ -81,44 +82,123 @@ export interface WritebackRun {
  * also in the writeback log for the admin.
  */
 export async function runWriteback(handle: DatabaseHandle, runtimes: RuntimeSource, caseId: number, nowMs: number): Promise<WritebackRun> {
-  // One read for the case, its last written state and its agreement.
-  const found = await getCaseForWriteback(handle.db, caseId);
-  if (!found) return { outcome: null, skipped: 'gone', timers: [] };
-  const runtime = await runtimes(found.stored.connectionId);
-  if (!runtime.connection.enabled) return { outcome: null, skipped: 'paused', timers: [] };
-  // Cleared before the vendor is called: a sync that changes the case meanwhile flags it again.
-  await markWritebackPending(handle.db, [caseId], false);
-  const current = await reevaluateStored(handle, runtime, found.stored, found.agreement, nowMs);
-  if (!current) return { outcome: null, skipped: 'gone', timers: [] };
-  const previous = found.writebackState;
-  // A ticket closed before sla-sync ever wrote to it is history: no labels, no comment on it (a
-  // first full sync must not comment on years of closed issues). Once written to, it is kept in line.
-  if (previous === null && (current.stored.status === 'solved' || current.stored.status === 'closed')) {
-    return { outcome: null, skipped: 'historical', timers: [] };
+  const [result] = await runWritebacks(handle, runtimes, [caseId], nowMs);
+  if ('error' in result!) throw result.error;
+  return result!.run;
+}
+
+/**
+ * runWriteback for many cases at once (the writeback jobs of one fetch): the store is read and
+ * written a few statements per batch rather than per case (cases, events and states read once,
+ * states, writeback states and log rows saved once), and the vendor calls go out concurrently under
+ * the connection's rate limiter. One result per case id, in order: the run, or the error to retry
+ * the case's job with.
+ */
+export async function runWritebacks(
+  handle: DatabaseHandle,
+  runtimes: RuntimeSource,
+  caseIds: readonly number[],
+  nowMs: number,
+): Promise<({ run: WritebackRun } | { error: unknown })[]> {
+  const ids = [...new Set(caseIds)];
+  const results = new Map<number, { run: WritebackRun } | { error: unknown }>();
+  const skip = (id: number, skipped: WritebackRun['skipped']) => results.set(id, { run: { outcome: null, skipped, timers: [] } });
+  // One read for the cases, their last written state and their agreement.
+  const found = await getCasesForWriteback(handle.db, ids);
+  const runtimeOf = new Map<number, ConnectionRuntime>();
+  for (const connectionId of new Set([...found.values()].map((f) => f.stored.connectionId))) {
+    try {
+      runtimeOf.set(connectionId, await runtimes(connectionId));
+    } catch (error) {
+      for (const [id, f] of found) if (f.stored.connectionId === connectionId) results.set(id, { error });
+    }
   }
-  const ref = { externalId: current.stored.externalId, externalKey: current.stored.externalKey, attributes: current.stored.attributes ?? {} };
-  const result = await runtime.connector.writeback(runtime.config, ref, snapshotOf(current.agreement.policy, current.evaluation, nowMs), previous, runtime.ctx);
-  if (!result.ok) {
-    await markWritebackPending(handle.db, [caseId], true);
-    await appendWritebackLog(handle.db, {
-      connectionId: runtime.connection.id,
-      caseId,
-      action: 'writeback',
-      payload: { code: result.error.code },
-      outcome: 'failed',
-      error: result.error.message,
+  const due: { id: number; runtime: ConnectionRuntime; found: NonNullable<ReturnType<typeof found.get>>; agreement: ResolvedAgreement }[] = [];
+  for (const id of ids) {
+    if (results.has(id)) continue;
+    const f = found.get(id);
+    if (!f) {
+      skip(id, 'gone');
+      continue;
+    }
+    const runtime = runtimeOf.get(f.stored.connectionId)!;
+    if (!runtime.connection.enabled) {
+      skip(id, 'paused');
+      continue;
+    }
+    // Resolved again: a rule or customer change since the last sync applies at once.
+    const agreement = agreementFor(runtime.agreements, runtime.connection, f.stored.attributes ?? {});
+    if (!agreement) {
+      skip(id, 'gone');
+      continue;
+    }
+    due.push({ id, runtime, found: f, agreement });
+  }
+  if (due.length > 0) {
+    // Cleared before the vendor is called: a sync that changes a case meanwhile flags it again.
+    await markWritebackPending(handle.db, due.map((d) => d.id), false);
+    const evaluations = await withTransaction(handle, async (tx) => {
+      const events = await getCaseEventsOf(tx, due.map((d) => d.id));
+      const evaluated = due.map((d) => ({ caseId: d.id, evaluation: evaluateEvents(d.agreement.policy, events.get(d.id) ?? [], d.runtime.mapping, nowMs) }));
+      for (const d of due) {
+        const ids = d.agreement.ids;
+        const stored = d.found.agreement;
+        if (ids.customerId !== stored.customerId || ids.ruleId !== stored.ruleId || ids.policyId !== stored.policyId) await setCaseAgreement(tx, d.id, ids);
+      }
+      await saveMetricStatesMany(tx, evaluated, formatInstant(nowMs));
+      return evaluated.map((e) => e.evaluation);
     });
-    throw result.error;
+    const attempts = await Promise.all(
+      due.map(async (d, i) => {
+        const stored = d.found.stored;
+        const evaluation = evaluations[i]!;
+        const previous = d.found.writebackState;
+        // A ticket closed before sla-sync ever wrote to it is history: no labels, no comment on it (a
+        // first full sync must not comment on years of closed issues). Once written to, it is kept in line.
+        if (previous === null && (stored.status === 'solved' || stored.status === 'closed')) return { d, skipped: true as const };
+        const ref = { externalId: stored.externalId, externalKey: stored.externalKey, attributes: stored.attributes ?? {} };
+        const result = await d.runtime.connector
+          .writeback(d.runtime.config, ref, snapshotOf(d.agreement.policy, evaluation, nowMs), previous, d.runtime.ctx)
+          .catch((error: unknown) => ({ ok: false as const, thrown: error }));
+        return { d, evaluation, result };
+      }),
+    );
+    const failed: number[] = [];
+    const states: { caseId: number; state: Record<string, unknown> }[] = [];
+    const logs: WritebackLogInput[] = [];
+    for (const attempt of attempts) {
+      const { d } = attempt;
+      if ('skipped' in attempt) {
+        skip(d.id, 'historical');
+        continue;
+      }
+      const { result, evaluation } = attempt;
+      if (!result.ok) {
+        failed.push(d.id);
+        if ('thrown' in result) {
+          // A bug, not a vendor's answer: the job fails and is retried; nothing to log for the admin.
+          results.set(d.id, { error: result.thrown });
+          continue;
+        }
+        logs.push({ connectionId: d.runtime.connection.id, caseId: d.id, action: 'writeback', payload: { code: result.error.code }, outcome: 'failed', error: result.error.message });
+        results.set(d.id, { error: result.error });
+        continue;
+      }
+      states.push({ caseId: d.id, state: result.value.state });
+      if (result.value.calls > 0) {
+        logs.push({
+          connectionId: d.runtime.connection.id,
+          caseId: d.id,
+          action: result.value.actions.join('; ') || 'writeback',
+          payload: { calls: result.value.calls, actions: result.value.actions },
+          outcome: 'ok',
+        });
+      }
+      results.set(d.id, { run: { outcome: result.value, timers: timersFor(d.id, evaluation, nowMs) } });
+    }
+    await markWritebackPending(handle.db, failed, true);
+    await saveWritebackStates(handle.db, states);
+    await appendWritebackLogs(handle.db, logs);
   }
-  await saveWritebackState(handle.db, caseId, result.value.state);
-  if (result.value.calls > 0) {
-    await appendWritebackLog(handle.db, {
-      connectionId: runtime.connection.id,
-      caseId,
-      action: result.value.actions.join('; ') || 'writeback',
-      payload: { calls: result.value.calls, actions: result.value.actions },
-      outcome: 'ok',
-    });
-  }
-  return { outcome: result.value, timers: current.timers };
+  return caseIds.map((id) => results.get(id)!);
 }

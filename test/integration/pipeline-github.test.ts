@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatInstant } from '../../src/core/metrics.ts';
 import type { DatabaseHandle } from '../../src/store/db.ts';
 import { getMetricStates } from '../../src/store/metric-states-repo.ts';
-import { listWritebackPending } from '../../src/store/cases-repo.ts';
+import { getCase, listWritebackPending } from '../../src/store/cases-repo.ts';
+import { listWritebackLog } from '../../src/store/writeback-log-repo.ts';
 import { applyConfig } from '../../src/sync/config.ts';
 import { loadConnectionRuntime } from '../../src/sync/connection.ts';
 import type { ConnectionRuntime } from '../../src/sync/connection.ts';
 import { runSync } from '../../src/sync/run-sync.ts';
-import { runWriteback } from '../../src/sync/writeback.ts';
+import { runWriteback, runWritebacks } from '../../src/sync/writeback.ts';
 import { startFakeGithub } from '../fakes/github/server.ts';
 import type { FakeGithub } from '../fakes/github/server.ts';
 import { generateWorld } from '../fakes/github/world.ts';
@@ -107,6 +108,46 @@ describe.each(storeBackends())('sync pipeline with GitHub on $name', (backend) =
     } finally {
       fake.setRandomFaults(null);
       await disturbedHandle.close();
+    }
+  }, 180_000);
+
+  it('writes back a batch of jobs together: a vendor failure leaves only its case pending, logged; a case gone is skipped', async () => {
+    const batchHandle = await backend.open();
+    try {
+      await applyConfig(batchHandle, pipelineConfig(fake.url));
+      // No retries: the failure below is the vendor's answer to the job, not something to wait out.
+      const runtime = await loadConnectionRuntime(batchHandle.db, 'gh-main', { env, rateLimit: { maxRetries: 0 } });
+      await runSync(batchHandle, runtime, { now: () => nowMs });
+      const open: { id: number; repository: string; number: number }[] = [];
+      for (const id of await listWritebackPending(batchHandle.db)) {
+        const stored = await getCase(batchHandle.db, id);
+        if (stored && stored.status !== 'closed' && stored.status !== 'solved') open.push({ id, repository: String(stored.attributes!['repository']), number: Number(stored.attributes!['number']) });
+        if (open.length === 3) break;
+      }
+      const [victim, ...others] = open;
+      // The store has no writeback state yet: each writeback looks for its status comment first.
+      fake.setRandomFaults({ seed: 1, probability: { server_error: 1 }, only: (req) => req.method === 'GET' && req.path.endsWith(`/repos/${victim!.repository}/issues/${victim!.number}/comments`) });
+      const gone = 1_000_000;
+      const results = await runWritebacks(batchHandle, async () => runtime, [victim!.id, ...others.map((o) => o.id), gone], nowMs);
+      fake.setRandomFaults(null);
+
+      expect(results[0]).toMatchObject({ error: { code: 'unavailable' } });
+      expect(results.slice(1, 3).every((r) => 'run' in r && r.run.outcome!.calls > 0)).toBe(true);
+      expect(results[3]).toEqual({ run: { outcome: null, skipped: 'gone', timers: [] } });
+      const pending = new Set(await listWritebackPending(batchHandle.db));
+      expect(pending.has(victim!.id)).toBe(true);
+      for (const o of others) expect(pending.has(o.id)).toBe(false);
+      expect((await listWritebackLog(batchHandle.db, { caseId: victim!.id }))[0]).toMatchObject({ outcome: 'failed', action: 'writeback' });
+      for (const o of others) expect((await listWritebackLog(batchHandle.db, { caseId: o.id }))[0]).toMatchObject({ outcome: 'ok' });
+      expect(fake.violations).toEqual([]);
+
+      // Its job's retry writes it back.
+      const [retry] = await runWritebacks(batchHandle, async () => runtime, [victim!.id], nowMs);
+      expect(retry).toMatchObject({ run: { outcome: { calls: expect.any(Number) } } });
+      expect(await listWritebackPending(batchHandle.db)).not.toContain(victim!.id);
+    } finally {
+      fake.setRandomFaults(null);
+      await batchHandle.close();
     }
   }, 180_000);
 });

@@ -6,6 +6,7 @@ import type { ExternalRef, RawRequest } from '../../connectors/types.ts';
 import { SOURCES } from '../../connectors/types.ts';
 import { connectorFor, isBuiltSource } from '../../connectors/registry.ts';
 import { getConnectionByName } from '../../store/connections-repo.ts';
+import type { Connection } from '../../store/connections-repo.ts';
 import type { DatabaseHandle } from '../../store/db.ts';
 import { recordWebhookDelivery } from '../../store/webhook-deliveries-repo.ts';
 import { validateWith } from '../../core/validate.ts';
@@ -21,8 +22,35 @@ export interface WebhookDeps {
 
 const ACCEPTED_TYPES = ['application/json', 'application/x-www-form-urlencoded'];
 
+/**
+ * How long a connection looked up by the route is reused: a burst of webhooks costs one lookup and
+ * one config validation per connection rather than one per delivery. A config change (secret,
+ * pause, delete) reaches the route within this time; the workers' runtimes are kept 15 s.
+ */
+const CONNECTION_TTL_MS = 5_000;
+
+interface KnownConnection {
+  connection: Connection;
+  config: unknown;
+  loadedAt: number;
+}
+
 export function webhookRoutes(deps: WebhookDeps): Router {
   const router = Router();
+  const known = new Map<string, KnownConnection>();
+  /** The connection and its validated config; null when there is no such connection of this source. */
+  const lookup = async (source: string, name: string): Promise<KnownConnection | null> => {
+    const hit = known.get(name);
+    if (hit && Date.now() - hit.loadedAt < CONNECTION_TTL_MS && hit.connection.source === source) return hit;
+    const connection = await getConnectionByName(deps.handle.db, name);
+    if (!connection || connection.source !== source) return null;
+    const connector = connectorFor(connection.source);
+    const config = validateWith(connector.configSchema, resolveSecrets(connection.source, connection.config, deps.env));
+    if (!config.ok) throw new HttpError(500, 'misconfigured', `connection "${name}" has an invalid config`);
+    const entry = { connection, config: config.value, loadedAt: Date.now() };
+    known.set(name, entry);
+    return entry;
+  };
   router.post(
     '/webhooks/:source/:connection',
     express.raw({ type: () => true, limit: '25mb' }),
@@ -30,18 +58,17 @@ export function webhookRoutes(deps: WebhookDeps): Router {
       try {
         const { source, connection: name } = req.params as { source: string; connection: string };
         if (!(SOURCES as readonly string[]).includes(source) || !isBuiltSource(source)) throw new HttpError(404, 'not_found', `no webhook endpoint for source "${source}"`);
-        const connection = await getConnectionByName(deps.handle.db, name);
-        if (!connection || connection.source !== source) throw new HttpError(404, 'not_found', `no ${source} connection named "${name}"`);
+        const found = await lookup(source, name);
+        if (!found) throw new HttpError(404, 'not_found', `no ${source} connection named "${name}"`);
+        const { connection } = found;
         const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         if (!ACCEPTED_TYPES.includes(type)) throw new HttpError(415, 'unsupported_media_type', `content-type must be application/json, not "${type || 'none'}"`);
         const connector = connectorFor(connection.source);
-        const config = validateWith(connector.configSchema, resolveSecrets(connection.source, connection.config, deps.env));
-        if (!config.ok) throw new HttpError(500, 'misconfigured', `connection "${name}" has an invalid config`);
         const raw: RawRequest = {
           headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : v])),
           body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
         };
-        const verified = await connector.verifyWebhook(config.value, raw);
+        const verified = await connector.verifyWebhook(found.config, raw);
         if (!verified.ok) {
           const status = HTTP_STATUS_OF[verified.error.code];
           res.status(status).json({ error: verified.error.code, message: verified.error.message });
