@@ -20,6 +20,7 @@ import { startFakeGithub } from '../fakes/github/server.ts';
 import type { FakeGithub } from '../fakes/github/server.ts';
 import { FakeWorld } from '../fakes/github/world.ts';
 import { storeBackends } from '../helpers/db.ts';
+import { listenOnLoopback } from '../helpers/listen.ts';
 
 const require = createRequire(import.meta.url);
 interface Definition { name: string; examples: Record<string, any>[] } // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -144,5 +145,35 @@ describe.each(storeBackends())('GitHub webhooks on $name', (backend) => {
     const text = await fetch(`${base}/webhooks/github/gh`, { method: 'POST', body, headers: { 'content-type': 'text/plain', 'x-hub-signature-256': sign(body) } });
     expect(text.status).toBe(415);
     expect(queued).toEqual([]);
+  });
+
+  it('forgets a delivery whose refresh could not be queued, so the vendor\'s retry of it is taken', async () => {
+    let failNext = true;
+    const taken: ExternalRef[][] = [];
+    const flaky = createApp({
+      handle,
+      env,
+      enqueueRefresh: async (_connectionId, refs) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('queue unavailable');
+        }
+        taken.push(refs);
+      },
+    });
+    const { server: flakyServer, base: flakyBase } = await listenOnLoopback(flaky);
+    try {
+      const { event, payload } = examples.find((e) => !e.payload['issue'].pull_request)!;
+      const body = JSON.stringify(payload);
+      const headers = { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': randomUUID(), 'x-hub-signature-256': sign(body) };
+      const first = await fetch(`${flakyBase}/webhooks/github/gh`, { method: 'POST', body, headers });
+      expect(first.status).toBe(500);
+      const retry = await fetch(`${flakyBase}/webhooks/github/gh`, { method: 'POST', body, headers });
+      expect(retry.status).toBe(202);
+      expect(await retry.json()).toMatchObject({ accepted: true });
+      expect(taken).toHaveLength(1);
+    } finally {
+      await new Promise<void>((resolve) => flakyServer.close(() => resolve()));
+    }
   });
 });

@@ -8,7 +8,7 @@ import { connectorFor, isBuiltSource } from '../../connectors/registry.ts';
 import { getConnectionByName } from '../../store/connections-repo.ts';
 import type { Connection } from '../../store/connections-repo.ts';
 import type { DatabaseHandle } from '../../store/db.ts';
-import { recordWebhookDelivery } from '../../store/webhook-deliveries-repo.ts';
+import { forgetWebhookDelivery, recordWebhookDelivery } from '../../store/webhook-deliveries-repo.ts';
 import { validateWith } from '../../core/validate.ts';
 import { resolveSecrets } from '../../sync/secrets.ts';
 import { HTTP_STATUS_OF, HttpError } from '../errors.ts';
@@ -79,7 +79,16 @@ export function webhookRoutes(deps: WebhookDeps): Router {
           res.status(202).json({ accepted: false, duplicate: true, deliveryId: event.deliveryId });
           return;
         }
-        if (event.refs.length > 0 && connection.enabled) await deps.enqueueRefresh(connection.id, event.refs);
+        if (event.refs.length > 0 && connection.enabled) {
+          try {
+            await deps.enqueueRefresh(connection.id, event.refs);
+          } catch (error) {
+            // Not queued: forget the delivery so the vendor's retry of it is taken, not dropped as
+            // a duplicate. (A crash right here loses the refresh; the next scheduled sync brings it.)
+            if (event.deliveryId !== null) await forgetWebhookDelivery(deps.handle.db, connection.id, event.deliveryId);
+            throw error;
+          }
+        }
         res.status(202).json({ accepted: true, event: event.name, refs: event.refs.length, paused: !connection.enabled });
       } catch (error) {
         next(error);
