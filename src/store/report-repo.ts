@@ -95,10 +95,22 @@ async function countByIds(db: Db, where: SQL | undefined, key?: SQL<string>): Pr
   return rows.map((r) => ({ ...r, key: String(r.key) }));
 }
 
+interface GroupNames {
+  conns: Map<number, { id: number; name: string; source: string; policyId: number | null }>;
+  names: Map<number, string>;
+}
+
+/** Connections (name, source, default policy) and customers' names by id. */
+async function groupNames(db: Db): Promise<GroupNames> {
+  const [conns, custs] = await Promise.all([
+    db.select({ id: connections.id, name: connections.name, source: connections.source, policyId: connections.policyId }).from(connections),
+    db.select({ id: customers.id, name: customers.name }).from(customers),
+  ]);
+  return { conns: new Map(conns.map((c) => [c.id, c])), names: new Map(custs.map((c) => [c.id, c.name])) };
+}
+
 /** Sums id counts into PolicyCounts per named group, with each case's effective policy. */
-async function nameGroups(db: Db, counts: readonly IdCounts[], groupOf: (c: IdCounts, conn: { name: string; source: string } | undefined, customer: string | undefined) => string): Promise<PolicyCounts[]> {
-  const conns = new Map((await db.select({ id: connections.id, name: connections.name, source: connections.source, policyId: connections.policyId }).from(connections)).map((c) => [c.id, c]));
-  const names = new Map((await db.select({ id: customers.id, name: customers.name }).from(customers)).map((c) => [c.id, c.name]));
+function nameGroups({ conns, names }: GroupNames, counts: readonly IdCounts[], groupOf: (c: IdCounts, conn: { name: string; source: string } | undefined, customer: string | undefined) => string): PolicyCounts[] {
   const out = new Map<string, PolicyCounts>();
   for (const c of counts) {
     const conn = c.connectionId === null ? undefined : conns.get(c.connectionId);
@@ -118,11 +130,15 @@ async function nameGroups(db: Db, counts: readonly IdCounts[], groupOf: (c: IdCo
 export async function compliancePolicyCounts(db: Db, query: CountsQuery): Promise<PolicyCounts[]> {
   const filter = caseFilter(query);
   // Two range scans rather than one OR, which no index bounds: completed in the period, and open.
-  const done = await countByIds(db, and(metricsOf(query.metric), gte(metricStates.completedAt, query.from), lt(metricStates.completedAt, query.to), ...filter));
   // Every open metric, running ones too: a group with open cases only still has its row (as in
-  // core's computeCompliance), with nothing completed.
-  const open = await countByIds(db, and(metricsOf(query.metric), isNull(metricStates.completedAt), ...filter));
-  return nameGroups(db, [...done, ...open], (_c, conn, customer) => {
+  // core's computeCompliance), with nothing completed. On Postgres the two scans and the name
+  // lookups run at once, each on a connection of the pool (PGlite takes them in turn).
+  const [done, open, names] = await Promise.all([
+    countByIds(db, and(metricsOf(query.metric), gte(metricStates.completedAt, query.from), lt(metricStates.completedAt, query.to), ...filter)),
+    countByIds(db, and(metricsOf(query.metric), isNull(metricStates.completedAt), ...filter)),
+    groupNames(db),
+  ]);
+  return nameGroups(names, [...done, ...open], (_c, conn, customer) => {
     switch (query.groupBy) {
       case 'severity':
         return '';
@@ -153,8 +169,11 @@ export interface TrendCountsQuery extends CaseFilter {
 export async function trendPolicyCounts(db: Db, query: TrendCountsQuery): Promise<PolicyCounts[]> {
   // The unit is inlined from a closed list, so the select list and GROUP BY are one expression.
   const bucket = sql<string>`extract(epoch from date_trunc(${sql.raw(`'${query.bucket}'`)}, ${metricStates.completedAt} at time zone 'UTC'))::bigint`;
-  const counts = await countByIds(db, and(metricsOf(query.metric), gte(metricStates.completedAt, query.from), lt(metricStates.completedAt, query.to), ...caseFilter(query)), bucket);
-  return nameGroups(db, counts, (c) => String(Number(c.key) * 1000));
+  const [counts, names] = await Promise.all([
+    countByIds(db, and(metricsOf(query.metric), gte(metricStates.completedAt, query.from), lt(metricStates.completedAt, query.to), ...caseFilter(query)), bucket),
+    groupNames(db),
+  ]);
+  return nameGroups(names, counts, (c) => String(Number(c.key) * 1000));
 }
 
 /** One metric of one case, with what a manager needs to find the ticket and ask why. */
