@@ -21,7 +21,7 @@ import { storeAndEvaluate } from '../../src/sync/run-sync.ts';
 import { createApp } from '../../src/web/app.ts';
 import { hashPassword } from '../../src/web/auth/passwords.ts';
 import { storeBackends } from '../helpers/db.ts';
-import { listenOnLoopback } from '../helpers/listen.ts';
+import { listenOnLoopback, signInOverHttp } from '../helpers/listen.ts';
 
 const NOW = Date.parse('2027-03-02T12:00:00Z');
 const PASSWORD = 'correct horse battery staple';
@@ -106,15 +106,7 @@ describe.each(storeBackends())('admin customers and rules on $name', (backend) =
 
   const request = (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, { redirect: 'manual', ...init });
 
-  async function signIn(email: string) {
-    const form = await request('/signin');
-    const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-    const signinCookie = form.headers.getSetCookie().find((c) => c.startsWith('sla_signin_csrf='))!.split(';')[0]!;
-    const response = await request('/signin', { method: 'POST', headers: { cookie: signinCookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ _csrf: token, email, password: PASSWORD }).toString() });
-    const cookie = response.headers.getSetCookie().find((c) => c.startsWith('sla_session='))!.split(';')[0]!;
-    const me = (await (await request('/api/me', { headers: { cookie } })).json()) as { csrfToken: string };
-    return { cookie, csrf: me.csrfToken };
-  }
+  const signIn = (email: string) => signInOverHttp(base, email, PASSWORD);
 
   const get = (path: string, who = admin) => request(path, { headers: { cookie: who.cookie } });
   const post = (path: string, fields: Record<string, string> | [string, string][], who = admin, csrf: string | null = who.csrf) => {

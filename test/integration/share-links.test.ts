@@ -19,6 +19,7 @@ import { createApp } from '../../src/web/app.ts';
 import { hashPassword } from '../../src/web/auth/passwords.ts';
 import { storeBackends } from '../helpers/db.ts';
 import { NOW, referenceRows, seedReportStore } from './report-seed.ts';
+import { signInOverHttp } from '../helpers/listen.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const CHEAP = { N: 1024, r: 8, p: 1 };
@@ -51,21 +52,8 @@ describe.each(storeBackends())('customer SLA pages on $name', (backend) => {
   const sessions = new Map<Role, { cookie: string; csrf: string }>();
 
   const request = (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, { redirect: 'manual', ...init });
-  const cookieValue = (response: Response, name: string) => response.headers.getSetCookie().find((c) => c.startsWith(`${name}=`))!.split(';')[0]!;
 
-  async function signIn(email: string) {
-    const form = await request('/signin');
-    const token = /name="_csrf" value="([^"]+)"/.exec(await form.text())![1]!;
-    const response = await request('/signin', {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieValue(form, 'sla_signin_csrf') },
-      body: new URLSearchParams({ _csrf: token, email, password: PASSWORD }).toString(),
-    });
-    expect(response.status).toBe(303);
-    const cookie = cookieValue(response, 'sla_session');
-    const me = (await (await request('/api/me', { headers: { cookie } })).json()) as { csrfToken: string };
-    return { cookie, csrf: me.csrfToken };
-  }
+  const signIn = (email: string) => signInOverHttp(base, email, PASSWORD);
 
   const post = (path: string, role: Role, fields: Record<string, string>) =>
     request(path, { method: 'POST', headers: { cookie: sessions.get(role)!.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
