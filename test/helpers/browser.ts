@@ -6,8 +6,9 @@
 // missing browser into a failure instead.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = resolve('test-artifacts', 'screenshots');
@@ -78,4 +79,15 @@ export async function signInFromPrompt(page: Page, credentials: { email: string;
   await page.fill('#email', credentials.email);
   await page.fill('#password', credentials.password);
   await Promise.all([page.waitForURL(returnUrl), page.click('button[type=submit]')]);
+}
+
+/**
+ * Waits for a countdown (a `.sla-clock`) to show time left, then until it has ticked down by at least
+ * two seconds; returns the seconds it first showed, for the caller to check against the case.
+ */
+export async function firstSecondsOfTickingClock(clock: Locator, options: { showTimeoutMs?: number } = {}): Promise<number> {
+  await expect.poll(() => clock.textContent(), { timeout: options.showTimeoutMs ?? 5000 }).toMatch(/left$/);
+  const first = secondsLeft((await clock.textContent())!);
+  await expect.poll(async () => secondsLeft((await clock.textContent())!), { timeout: 5000 }).toBeLessThanOrEqual(first - 2);
+  return first;
 }
