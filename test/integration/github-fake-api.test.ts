@@ -115,3 +115,24 @@ describe('the fake GitHub API under faults', () => {
     }
   });
 });
+
+describe('the fake GitHub API with cached reads (benchmarks)', () => {
+  it('serves a repeated read from its cache, still checks every request, and forgets the cache on a write', async () => {
+    const fake = await startFakeGithub({ world: generateWorld({ seed: 2, repositories: ['acme/widgets'], issuesPerRepo: 3 }), cacheReads: true });
+    try {
+      const headers = { authorization: `token ${fake.token}`, 'content-type': 'application/json' };
+      const comments = async () => (await (await fetch(`${fake.url}/repos/acme/widgets/issues/1/comments?per_page=100`, { headers })).json()) as { body: string }[];
+      const before = await comments();
+      expect(await comments()).toEqual(before);
+      // Still checked: a bad parameter is refused even though the path's answer is cached.
+      expect((await fetch(`${fake.url}/repos/acme/widgets/issues/1/comments?per_page=100&sort=created`, { headers })).status).toBe(422);
+      const created = await fetch(`${fake.url}/repos/acme/widgets/issues/1/comments`, { method: 'POST', headers, body: JSON.stringify({ body: 'after the cache' }) });
+      expect(created.status).toBe(201);
+      const after = await comments();
+      expect(after).toHaveLength(before.length + 1);
+      expect(after.at(-1)!.body).toBe('after the cache');
+    } finally {
+      await fake.close();
+    }
+  });
+});

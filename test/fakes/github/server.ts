@@ -51,6 +51,11 @@ export interface FakeGithubOptions {
   retryAfterSeconds?: number;
   /** Called with each request once answered, before the answer is sent (benchmarks time writes). */
   onRequest?: (request: FakeRequest) => void;
+  /**
+   * Keep each successful GET's serialized answer until the next write (benchmarks): a repeated read
+   * then costs the fake only the request check, so that it is sla-sync's time that is measured.
+   */
+  cacheReads?: boolean;
 }
 
 const IMPLEMENTED = new Set([
@@ -74,6 +79,8 @@ class HttpAnswer {
     readonly status: number,
     readonly body: unknown,
     readonly headers: Record<string, string> = {},
+    /** The body already serialized (a cached answer). */
+    readonly text?: string,
   ) {}
 }
 
@@ -91,6 +98,7 @@ export class FakeGithub {
   private readonly queued: { kind: FaultKind; when: (req: { method: string; path: string; operationId: string }) => boolean }[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly readCache = new Map<string, HttpAnswer>();
   private readonly server = createServer((req, res) => void this.handle(req, res));
   private port = 0;
 
@@ -157,12 +165,15 @@ export class FakeGithub {
     const url = new URL(req.url ?? '/', 'http://fake');
     const record: FakeRequest = { method, path: url.pathname, query: url.search, operationId: null, status: 0, fault: null };
     this.requests.push(record);
-    if (method !== 'GET' && method !== 'HEAD') this.writeCalls++;
+    if (method !== 'GET' && method !== 'HEAD') {
+      this.writeCalls++;
+      this.readCache.clear();
+    }
 
     const answer = await this.answer(req, method, url, text, record);
     record.status = answer.status;
     this.options.onRequest?.(record);
-    const body = answer.status === 204 ? '' : JSON.stringify(answer.body);
+    const body = answer.status === 204 ? '' : (answer.text ?? JSON.stringify(answer.body));
     if (res.destroyed) return;
     res.writeHead(answer.status, {
       'content-type': 'application/json; charset=utf-8',
@@ -203,8 +214,16 @@ export class FakeGithub {
       if (faulted) return faulted;
     }
 
+    const cacheKey = this.options.cacheReads && method === 'GET' ? url.pathname + url.search : null;
+    const cached = cacheKey === null ? undefined : this.readCache.get(cacheKey);
+    if (cached) return cached;
     const answer = this.route(operation.operationId, pathParams, url, text);
     if (this.options.validateResponses !== false && answer.status < 300) this.checkResponse(operation, method, url, answer);
+    if (cacheKey !== null && answer.status === 200) {
+      const serialized = new HttpAnswer(answer.status, null, answer.headers, JSON.stringify(answer.body));
+      this.readCache.set(cacheKey, serialized);
+      return serialized;
+    }
     return answer;
   }
 
