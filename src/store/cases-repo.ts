@@ -40,21 +40,38 @@ const CASE_CHUNK = 2_000;
  * Inserts or updates the cases of one connection by external id and replaces each one's events,
  * so storing the same page twice changes nothing (event rows are kept where unchanged). Returns
  * the case ids in input order; an external id given twice keeps its last version. All or nothing:
- * its own transaction, or a savepoint inside the caller's (which should also save the cursor).
+ * its own transaction, or a savepoint inside the caller's (which should also save the cursor), or,
+ * with `inCallersTransaction`, the caller's transaction alone (a sync page: it rolls back whole).
  */
 export async function upsertCasesWithEvents(
   db: Db,
   connectionId: number,
   input: readonly CaseInput[],
-  options: { writebackPending?: boolean } = {},
+  options: { writebackPending?: boolean; inCallersTransaction?: boolean } = {},
 ): Promise<number[]> {
+  return (await storeCases(db, connectionId, input, options)).ids;
+}
+
+/**
+ * upsertCasesWithEvents, also telling which cases the statement created: a new case has no events
+ * to drop and no stored SLA states, so neither is looked for (on a first sync, every case).
+ */
+export async function storeCases(
+  db: Db,
+  connectionId: number,
+  input: readonly CaseInput[],
+  options: { writebackPending?: boolean; inCallersTransaction?: boolean } = {},
+): Promise<{ ids: number[]; created: ReadonlySet<number> }> {
   const latest = new Map(input.map((c) => [c.externalId, c]));
-  if (latest.size === 0) return [];
-  return db.transaction(async (tx) => {
+  if (latest.size === 0) return { ids: [], created: new Set() };
+  const atomically = <T>(fn: (tx: Db) => Promise<T>): Promise<T> => (options.inCallersTransaction ? fn(db) : db.transaction(fn));
+  return atomically(async (tx) => {
     const idByExternalId = new Map<string, number>();
+    const created = new Set<number>();
     for (const part of chunk([...latest.values()], CASE_CHUNK)) {
       // One jsonb parameter for the whole page (see replaceEvents); writeback_pending, when asked
-      // for, is set in the same statement rather than by another one.
+      // for, is set in the same statement rather than by another one. `xmax = 0` holds for a row
+      // this statement inserted (an updated row carries the updating transaction's id).
       const pending = options.writebackPending;
       const result = await tx.execute(sql`
         insert into cases (connection_id, external_id, external_key, url, title, raw_priority, severity, status,
@@ -71,12 +88,15 @@ export async function upsertCasesWithEvents(
               customer_id = excluded.customer_id, rule_id = excluded.rule_id, policy_id = excluded.policy_id,
               ${pending === undefined ? sql`` : sql`writeback_pending = excluded.writeback_pending,`}
               synced_at = now()
-        returning id, external_id`);
-      for (const row of rowsOf<{ id: number; external_id: string }>(result)) idByExternalId.set(row.external_id, Number(row.id));
+        returning id, external_id, (xmax = 0) as created`);
+      for (const row of rowsOf<{ id: number; external_id: string; created: boolean }>(result)) {
+        idByExternalId.set(row.external_id, Number(row.id));
+        if (row.created) created.add(Number(row.id));
+      }
     }
     const caseIdOf = (c: CaseInput) => idByExternalId.get(c.externalId)!;
-    await replaceEvents(tx, [...latest.values()].map((c) => ({ caseId: caseIdOf(c), events: c.events })));
-    return input.map(caseIdOf);
+    await replaceEvents(tx, [...latest.values()].map((c) => ({ caseId: caseIdOf(c), events: c.events, created: created.has(caseIdOf(c)) })));
+    return { ids: input.map(caseIdOf), created };
   });
 }
 
@@ -87,7 +107,7 @@ export function rowsOf<T>(result: unknown): T[] {
 
 async function replaceEvents(
   tx: Db,
-  timelines: readonly { caseId: number; events: readonly CaseEventInput[] }[],
+  timelines: readonly { caseId: number; events: readonly CaseEventInput[]; created: boolean }[],
 ): Promise<void> {
   const rows = timelines.flatMap(({ caseId, events }) => events.map((e, seq) => toEventRow(caseId, seq, e)));
   if (rows.length > 0) {
@@ -106,8 +126,9 @@ async function replaceEvents(
         where (case_events.at, case_events.type, case_events.status, case_events.severity, case_events.data)
           is distinct from (excluded.at, excluded.type, excluded.status, excluded.severity, excluded.data)`);
   }
-  // Drop what lies beyond each new history's end.
-  const lengths = timelines.map(({ caseId, events }) => ({ case_id: caseId, length: events.length }));
+  // Drop what lies beyond each new history's end (a case created just now has nothing stored).
+  const lengths = timelines.filter((t) => !t.created).map(({ caseId, events }) => ({ case_id: caseId, length: events.length }));
+  if (lengths.length === 0) return;
   await tx.execute(sql`
     delete from case_events e
     using jsonb_to_recordset(${JSON.stringify(lengths)}::jsonb) as r(case_id integer, length integer)

@@ -32,21 +32,27 @@ export async function saveMetricStatesMany(
   const rows = items.flatMap(({ caseId, evaluation }) => METRICS.map((metric) => toRecord(caseId, metric, evaluation.metrics[metric], at)));
   for (const part of chunk(rows, 5_000)) {
     // One jsonb parameter (see cases-repo.ts replaceEvents): a drizzle insert of a page's rows spent
-    // more time building the statement than Postgres spent running it.
+    // more time building the statement than Postgres spent running it. The case's connection, policy
+    // and customer are copied here by a join (the report reads them from this table; see the schema),
+    // which spares the per-row copy trigger (left join: a state of no case still fails its foreign key).
     await db.execute(sql`
       insert into metric_states (case_id, metric, state, severity, target_seconds, elapsed_seconds, remaining_seconds,
-                                 due_at, at_risk_at, breached_at, completed_at, evaluated_at)
-      select case_id, metric, state, severity, target_seconds, elapsed_seconds, remaining_seconds,
-             due_at, at_risk_at, breached_at, completed_at, evaluated_at
+                                 due_at, at_risk_at, breached_at, completed_at, evaluated_at,
+                                 connection_id, policy_id, customer_id)
+      select r.case_id, r.metric, r.state, r.severity, r.target_seconds, r.elapsed_seconds, r.remaining_seconds,
+             r.due_at, r.at_risk_at, r.breached_at, r.completed_at, r.evaluated_at,
+             c.connection_id, c.policy_id, c.customer_id
       from jsonb_to_recordset(${JSON.stringify(part)}::jsonb) as r(
         case_id integer, metric metric, state metric_state, severity severity, target_seconds double precision,
         elapsed_seconds double precision, remaining_seconds double precision, due_at timestamptz, at_risk_at timestamptz,
         breached_at timestamptz, completed_at timestamptz, evaluated_at timestamptz)
+      left join cases c on c.id = r.case_id
       on conflict (case_id, metric) do update
         set state = excluded.state, severity = excluded.severity, target_seconds = excluded.target_seconds,
             elapsed_seconds = excluded.elapsed_seconds, remaining_seconds = excluded.remaining_seconds,
             due_at = excluded.due_at, at_risk_at = excluded.at_risk_at, breached_at = excluded.breached_at,
-            completed_at = excluded.completed_at, evaluated_at = excluded.evaluated_at`);
+            completed_at = excluded.completed_at, evaluated_at = excluded.evaluated_at,
+            connection_id = excluded.connection_id, policy_id = excluded.policy_id, customer_id = excluded.customer_id`);
   }
 }
 

@@ -5,7 +5,7 @@ import type { CaseInput as SourceCase } from '../connectors/types.ts';
 import { formatInstant } from '../core/metrics.ts';
 import type { CaseEvaluation, MetricName } from '../core/types.ts';
 import { METRICS } from '../core/types.ts';
-import { lockCaseVersions, upsertCasesWithEvents } from '../store/cases-repo.ts';
+import { lockCaseVersions, storeCases } from '../store/cases-repo.ts';
 import type { DatabaseHandle, Db } from '../store/db.ts';
 import { withTransaction } from '../store/db.ts';
 import { getMetricStatesOf, saveMetricStatesMany } from '../store/metric-states-repo.ts';
@@ -62,24 +62,24 @@ export async function storeAndEvaluate(tx: Db, runtime: ConnectionRuntime, fetch
     if (!agreement) throw new ConnectorError('misconfigured', `connection "${runtime.connection.name}" has no policy`);
     return agreement;
   });
-  const storeCases = sourceCases.map((c, i) => ({
+  const pageCases = sourceCases.map((c, i) => ({
     ...toStoreCase(c, runtime.mapping, agreements[i]!.policy.policy.defaultSeverity),
     agreement: agreements[i]!.ids,
   }));
   // Every touched case is checked at its vendor (writeback_pending, set with the row): a label a
   // person removed is put back; the connector sends nothing when the ticket already shows the SLA.
-  const caseIds = await upsertCasesWithEvents(tx, runtime.connection.id, storeCases, { writebackPending: true });
-  const previous = await getMetricStatesOf(tx, caseIds);
+  const { ids: caseIds, created } = await storeCases(tx, runtime.connection.id, pageCases, { writebackPending: true, inCallersTransaction: true });
+  const previous = await getMetricStatesOf(tx, caseIds.filter((id) => !created.has(id)));
   const evaluatedAt = formatInstant(nowMs);
   const changedCaseIds: number[] = [];
   const timers: BreachTimer[] = [];
   const seen = new Set<number>();
   const evaluated: { caseId: number; evaluation: CaseEvaluation }[] = [];
-  for (let i = storeCases.length - 1; i >= 0; i--) {
+  for (let i = pageCases.length - 1; i >= 0; i--) {
     const caseId = caseIds[i]!;
     if (seen.has(caseId)) continue; // an external id twice in a page: its last version was stored
     seen.add(caseId);
-    const evaluation = evaluateEvents(agreements[i]!.policy, storeCases[i]!.events, runtime.mapping, nowMs);
+    const evaluation = evaluateEvents(agreements[i]!.policy, pageCases[i]!.events, runtime.mapping, nowMs);
     evaluated.push({ caseId, evaluation });
     const before = previous.get(caseId);
     if (!before || slaFingerprint(before) !== slaFingerprint(evaluation)) changedCaseIds.push(caseId);

@@ -28,6 +28,7 @@ import {
   saveMetricStates,
   saveSyncCursor,
   setPriorityMappings,
+  storeCases,
   upsertCasesWithEvents,
   upsertConnection,
   upsertPolicy,
@@ -302,6 +303,18 @@ describe.each(storeBackends())('store on $name', (backend) => {
       expect((await getCaseTimeline(handle.db, id!)).events).toEqual([]);
     });
 
+    it('tells which cases a store created, and still trims the history of one it only updated', async () => {
+      const connection = await newConnection();
+      const first = await withTransaction(handle, (tx) => storeCases(tx, connection.id, [caseInput('1'), caseInput('2')], { inCallersTransaction: true }));
+      expect([...first.created].sort()).toEqual([...first.ids].sort());
+      const shorter = caseInput('2', { events: caseInput('2').events.slice(0, 2) });
+      const second = await withTransaction(handle, (tx) => storeCases(tx, connection.id, [caseInput('3'), shorter], { inCallersTransaction: true }));
+      expect([...second.created]).toEqual([second.ids[0]]);
+      expect(second.ids[1]).toBe(first.ids[1]);
+      expect(await getCaseTimeline(handle.db, first.ids[1]!)).toEqual({ events: coreEvents(shorter) });
+      expect(await getCaseTimeline(handle.db, second.ids[0]!)).toEqual({ events: coreEvents(caseInput('3')) });
+    });
+
     it('keys cases by connection and external id', async () => {
       const a = await newConnection('a');
       const b = await newConnection('b');
@@ -374,6 +387,37 @@ describe.each(storeBackends())('store on $name', (backend) => {
         metrics: later.metrics,
       });
       expect(await rowCount(metricStates)).toBe(2);
+    });
+
+    it("keeps copies of the case's connection, policy and customer on its states, however they are written", async () => {
+      const connection = await newConnection();
+      const policy = await upsertPolicy(handle.db, 'standard', POLICY);
+      const other = await upsertPolicy(handle.db, 'premium', POLICY);
+      const [saved, raw] = await upsertCasesWithEvents(handle.db, connection.id, [
+        caseInput('1', { agreement: { customerId: null, ruleId: null, policyId: policy.id } }),
+        caseInput('2', { agreement: { customerId: null, ruleId: null, policyId: policy.id } }),
+      ]);
+      const copies = async (caseId: number) =>
+        handle.db
+          .select({ connectionId: metricStates.connectionId, policyId: metricStates.policyId })
+          .from(metricStates)
+          .where(eq(metricStates.caseId, caseId));
+      // The store's writer fills them in its statement...
+      await saveMetricStates(handle.db, saved!, EVALUATION, '2026-12-28T15:00:00Z');
+      // ...and any other writer that leaves them out gets them from the trigger.
+      await handle.db.execute(sql`
+        insert into metric_states (case_id, metric, state, severity, target_seconds, elapsed_seconds, remaining_seconds, evaluated_at)
+        values (${raw}, 'firstResponse', 'running', 'S2', 3600, 0, 3600, now()), (${raw}, 'resolution', 'running', 'S2', 14400, 0, 14400, now())`);
+      const expected = [{ connectionId: connection.id, policyId: policy.id }, { connectionId: connection.id, policyId: policy.id }];
+      expect(await copies(saved!)).toEqual(expected);
+      expect(await copies(raw!)).toEqual(expected);
+      // A case that moves to another policy takes its states along.
+      await upsertCasesWithEvents(handle.db, connection.id, [caseInput('1', { agreement: { customerId: null, ruleId: null, policyId: other.id } })]);
+      expect(await copies(saved!)).toEqual(expected.map((e) => ({ ...e, policyId: other.id })));
+      // A state of no case is refused, as before.
+      const orphan = saveMetricStates(handle.db, 999_999, EVALUATION, '2026-12-28T15:00:00Z');
+      await expect(orphan).rejects.toThrow();
+      expect(await rowCount(metricStates)).toBe(4);
     });
   });
 

@@ -25,8 +25,10 @@ export const metricStates = pgTable(
     /**
      * Copies of the case's connection_id, policy_id and customer_id, kept by triggers (migration
      * 0002: on insert here, and on a case's change of agreement), so that the compliance report
-     * counts a quarter from one index without joining a million cases (issue 6's bench). Writers
-     * leave them alone. No foreign keys: the case's own keep them honest, and the case cascades.
+     * counts a quarter from one index without joining a million cases (issue 6's bench). The one
+     * writer (saveMetricStatesMany) fills them from the case in its statement, which spares the
+     * per-row trigger (migration 0003: it runs only when they are left null). No foreign keys: the
+     * case's own keep them honest, and the case cascades.
      */
     connectionId: integer('connection_id'),
     policyId: integer('policy_id'),
@@ -34,8 +36,6 @@ export const metricStates = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.caseId, t.metric] }),
-    // Compliance: metrics completed in a period.
-    index('metric_states_metric_completed_idx').on(t.metric, t.completedAt),
     // The compliance report and its trend: an index-only scan of the metrics completed in a period
     // (or still open: completed_at null), with everything they are counted and grouped by.
     index('metric_states_report_idx').on(t.metric, t.completedAt, t.severity, t.state, t.connectionId, t.policyId, t.customerId),
