@@ -10,7 +10,8 @@
 // Rows, one store each (PGlite in memory, and Postgres when DATABASE_URL is set, in a database of its
 // own that is dropped afterwards; PGlite on disk measured within a few percent of in memory and was
 // left out to keep the section under a minute):
-//   - full sync: runSync from an empty store, what `sla-sync sync` does;
+//   - full sync: runSync from an empty store, what `sla-sync sync` does (the connector reading in
+//     its thread, src/sync/change-thread.ts, while this thread stores);
 //   - store only: the same pages fetched beforehand, then per page what runSync does in its
 //     transaction (storeAndEvaluate and the cursor), so API time and store time are seen apart.
 // The "API only" row is the connector's fetchChanges with nothing stored.
@@ -180,6 +181,9 @@ export async function runSyncBench(): Promise<string[]> {
         for (const page of warm.pages) await storeAndEvaluate(tx, runtime, page.cases, fake.nowMs);
       });
       api = await apiOnly(configStore);
+      // And one whole sync, so that the connector thread (src/sync/change-thread.ts) is started
+      // and warm before the timed syncs, as it is in a worker that has synced before.
+      await runSync(configStore, await loadConnectionRuntime(configStore.db, 'gh-main', { env: PIPELINE_ENV }), { now: () => fake.nowMs });
     } finally {
       await configStore.close();
     }

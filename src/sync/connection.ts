@@ -44,6 +44,8 @@ export interface ConnectionRuntime {
   agreements: AgreementContext;
   ctx: ConnectorContext;
   http: LimitedFetch;
+  /** A sync reads the vendor in the connector thread (change-thread.ts); not with an injected fetch. */
+  readsInThread: boolean;
 }
 
 export interface RuntimeDeps {
@@ -52,6 +54,11 @@ export interface RuntimeDeps {
   fetch?: typeof fetch;
   log?: ConnectorContext['log'];
   rateLimit?: Partial<RateLimitOptions>;
+  /**
+   * Whether a sync reads the vendor in the connector thread (default: yes, unless `fetch` is given:
+   * an injected fetch lives in this thread).
+   */
+  readInThread?: boolean;
 }
 
 export async function findConnection(db: Db, ref: string | number): Promise<Connection> {
@@ -95,5 +102,6 @@ export async function loadConnectionRuntime(db: Db, ref: string | number | Conne
     agreements: await loadAgreementContext(db),
     http,
     ctx: { fetch: http.fetch, log },
+    readsInThread: deps.readInThread ?? deps.fetch === undefined,
   };
 }

@@ -6,6 +6,7 @@
 // repeat: a POST that may have reached the vendor is never sent twice.
 import PQueue from 'p-queue';
 import { retryAfterMs } from '../connectors/retry-after.ts';
+import { SharedLimit } from './shared-limit.ts';
 
 export { retryAfterMs };
 
@@ -41,12 +42,22 @@ export interface LimitedFetchDeps {
   now?: () => number;
   random?: () => number;
   onRetry?: (info: { url: string; attempt: number; waitMs: number; reason: string }) => void;
+  /**
+   * The connection's caps as shared with other threads (default: this fetch's own). A sync reading
+   * in the connector thread (change-thread.ts) is given the connection's, so that its limit holds
+   * for all the connection's requests together.
+   */
+  shared?: SharedLimit;
 }
 
 export interface LimitedFetch {
   fetch: typeof fetch;
   /** Requests sent to the vendor, retries included. */
   readonly stats: { requests: number; retries: number; rateLimited: number };
+  /** The limits this fetch was made with. */
+  readonly options: RateLimitOptions;
+  /** Its caps, in memory other threads can share. */
+  readonly shared: SharedLimit;
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
@@ -70,12 +81,22 @@ export function createLimitedFetch(options: Partial<RateLimitOptions> = {}, deps
   const random = deps.random ?? Math.random;
   const queue = new PQueue({ concurrency: opts.concurrency, intervalCap: opts.intervalCap, interval: opts.intervalMs });
   const stats = { requests: 0, retries: 0, rateLimited: 0 };
-  /** Until when the whole connection holds back after a rate-limit answer. */
-  let pausedUntil = 0;
+  // This thread's requests queue here in order (p-queue); each attempt then also takes a turn of
+  // the caps shared with the connection's other threads, and a rate-limit answer holds them all back.
+  const shared = deps.shared ?? SharedLimit.create(opts, now);
 
   const attempt = async (input: string | URL | Request, init: RequestInit | undefined): Promise<Response> => {
-    const wait = pausedUntil - now();
+    const wait = shared.pausedUntil - now();
     if (wait > 0) await sleep(wait);
+    await shared.acquire();
+    try {
+      return await send(input, init);
+    } finally {
+      shared.release();
+    }
+  };
+
+  const send = async (input: string | URL | Request, init: RequestInit | undefined): Promise<Response> => {
     stats.requests++;
     const timeout = AbortSignal.timeout(opts.timeoutMs);
     const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
@@ -107,7 +128,7 @@ export function createLimitedFetch(options: Partial<RateLimitOptions> = {}, deps
         const asked = retryAfterMs(response.headers, now());
         const waitMs = Math.min(asked ?? opts.backoffMs * 2 ** tryNo, opts.maxWaitMs);
         if (asked !== null && asked > opts.maxWaitMs) return response; // let the job retry much later
-        pausedUntil = Math.max(pausedUntil, now() + waitMs);
+        shared.holdBack(now() + waitMs);
         await response.body?.cancel().catch(() => undefined);
         stats.retries++;
         deps.onRetry?.({ url, attempt: tryNo + 1, waitMs, reason: `rate limited (${response.status})` });
@@ -127,5 +148,10 @@ export function createLimitedFetch(options: Partial<RateLimitOptions> = {}, deps
     }
   };
 
-  return { fetch: limitedFetch as typeof fetch, stats };
+  return {
+    fetch: limitedFetch as typeof fetch,
+    stats,
+    options: opts,
+    shared,
+  };
 }

@@ -12,6 +12,7 @@ import { getMetricStatesOf, saveMetricStatesMany } from '../store/metric-states-
 import { getSyncCursor, recordSyncRun, saveSyncCursor } from '../store/sync-cursors-repo.ts';
 import { ConnectorError } from '../connectors/types.ts';
 import { agreementFor } from './agreements.ts';
+import { changesInThread } from './change-thread.ts';
 import type { ConnectionRuntime } from './connection.ts';
 import { evaluateEvents, slaFingerprint, toStoreCase } from './evaluate.ts';
 
@@ -118,9 +119,12 @@ export async function runSync(handle: DatabaseHandle, runtime: ConnectionRuntime
   let cursor = options.full ? null : ((await getSyncCursor(handle.db, connection.id))?.cursor ?? null);
   const progress: SyncProgress = { connection: connection.name, pages: 0, cases: 0, changed: 0, elapsedMs: 0 };
   try {
-    // One page read ahead: the vendor is asked for page n+1 while page n is being stored, so a
-    // sync takes about the longer of the two rather than their sum.
-    const pages = runtime.connector.fetchChanges(runtime.config, cursor, runtime.ctx)[Symbol.asyncIterator]();
+    // Pages read ahead: the vendor is asked for page n+1 while page n is being stored, so a sync
+    // takes about the longer of the two rather than their sum. In the connector thread (the
+    // default) reading and parsing also run on another core, several pages ahead.
+    const pages = runtime.readsInThread
+      ? changesInThread(runtime, cursor)
+      : runtime.connector.fetchChanges(runtime.config, cursor, runtime.ctx)[Symbol.asyncIterator]();
     let ahead = pages.next();
     try {
       for (;;) {

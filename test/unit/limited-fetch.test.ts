@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLimitedFetch, retryAfterMs } from '../../src/sync/http.ts';
+import { SharedLimit } from '../../src/sync/shared-limit.ts';
 
 // A loopback server that answers from a script: each path gets its list of answers in turn.
 const script = new Map<string, { status: number; headers?: Record<string, string>; body?: string; delayMs?: number }[]>();
@@ -92,5 +93,26 @@ describe('rate-limited fetch', () => {
     const starts = seen.map((s) => s.at - start).sort((a, b) => a - b);
     // Six requests at two per 200 ms: the last two cannot start before 400 ms.
     expect(starts[4]!).toBeGreaterThanOrEqual(380);
+  });
+  it('shares its caps: two fetches on one SharedLimit stay within one concurrency, and a 429 holds both back', async () => {
+    script.set('/shared-slow-1', [{ status: 200, delayMs: 40 }]);
+    script.set('/shared-slow-2', [{ status: 200, delayMs: 40 }]);
+    script.set('/shared-slow-3', [{ status: 200, delayMs: 40 }]);
+    const one = createLimitedFetch({ concurrency: 1, intervalCap: 1000, intervalMs: 1000 });
+    const other = createLimitedFetch({ concurrency: 1, intervalCap: 1000, intervalMs: 1000 }, { shared: SharedLimit.attach(one.shared.buffer, one.options) });
+    await Promise.all([one.fetch(`${base}/shared-slow-1`), other.fetch(`${base}/shared-slow-2`), other.fetch(`${base}/shared-slow-3`)]);
+    expect(one.shared.mostInFlight).toBe(1);
+
+    script.set('/shared-429', [{ status: 429, headers: { 'retry-after': '2' } }]);
+    const waits: number[] = [];
+    const third = createLimitedFetch({ backoffMs: 10 }, { shared: SharedLimit.attach(one.shared.buffer, one.options), sleep: async (ms) => void waits.push(ms) });
+    const before = Date.now();
+    expect((await third.fetch(`${base}/shared-429`)).status).toBe(200);
+    expect(one.shared.pausedUntil).toBeGreaterThanOrEqual(before + 1900);
+    // The first fetch, in the same connection, now waits out the same hold-back before it sends.
+    const oneWaits: number[] = [];
+    const again = createLimitedFetch({}, { shared: one.shared, sleep: async (ms) => void oneWaits.push(ms) });
+    await again.fetch(`${base}/after-hold`);
+    expect(oneWaits[0]).toBeGreaterThan(1000);
   });
 });
