@@ -43,10 +43,10 @@ export const cases = pgTable(
     syncedAt: timestamptz('synced_at').notNull().defaultNow(),
   },
   (t) => [
-    // Also serves "cases of a connection".
+    // Also serves "cases of a connection". (Reports count from metric_states, which carries the
+    // severity: the severity indexes here served no query and cost every stored case; 0004.)
     unique('cases_connection_external_id_unique').on(t.connectionId, t.externalId),
-    index('cases_connection_severity_idx').on(t.connectionId, t.severity),
-    index('cases_severity_idx').on(t.severity),
+    // Deleting a customer or a policy looks its cases up (set null / restrict).
     index('cases_customer_idx').on(t.customerId),
     index('cases_policy_idx').on(t.policyId),
     index('cases_writeback_pending_idx').on(t.id).where(sql`writeback_pending`),
