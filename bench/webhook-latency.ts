@@ -13,8 +13,9 @@
 // `issues.labeled` delivery for it (the @octokit/webhooks-examples payload with this repository,
 // issue and label, signed with the connection's secret) is POSTed to /webhooks/github/gh-main.
 // Latency: from just before the POST to the fake receiving the first write for that issue (its SLA
-// label or its status comment), i.e. 202, refresh job (the issue, its events and comments fetched
-// again, stored, evaluated), writeback job, write.
+// label or its status comment), i.e. 202 (the delivery recorded and its refresh queued in one
+// transaction), refresh job (the issue and its timeline fetched again, stored, evaluated, and the
+// writeback made in the same job), write.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
@@ -29,7 +30,7 @@ import type { DatabaseHandle } from '../src/store/db.ts';
 import { migrateDatabase, openDatabase } from '../src/store/db.ts';
 import { applyConfig } from '../src/sync/config.ts';
 import { loadConnectionRuntime } from '../src/sync/connection.ts';
-import { startWorkers } from '../src/sync/jobs.ts';
+import { refreshEnqueuer, startWorkers } from '../src/sync/jobs.ts';
 import { queueFor } from '../src/sync/queue.ts';
 import { runSync } from '../src/sync/run-sync.ts';
 import { createApp } from '../src/web/app.ts';
@@ -53,7 +54,7 @@ const DRAIN_MS = 15_000;
 const DELIVERY_TIMEOUT_MS = 10_000;
 const RATE_LIMIT = { concurrency: 8, perSecond: 10_000 };
 /**
- * Refresh and writeback fetches run at once in the sla-sync process (each kind, 10 jobs a fetch):
+ * Refresh and writeback fetches run at once in the sla-sync process (each kind; 25 refreshes or 10 writebacks a fetch):
  * what `sla-sync serve` and `sla-sync worker` run by default. BENCH_WORKER_CONCURRENCY changes it.
  * (8 measured worse on PGlite, 45 vs 62 writebacks/s at load ~7: every queued job woke every idle
  * worker of its kind, each an extra fetch statement on the one PGlite connection.)
@@ -148,15 +149,22 @@ async function serveSlaSync(store: string, fakeUrl: string, worldNowMs: number):
     runtime: { env: PIPELINE_ENV },
     concurrency: { refresh: WORKER_CONCURRENCY, writeback: WORKER_CONCURRENCY, 'breach-timer': WORKER_CONCURRENCY },
   });
-  const app = createApp({ handle, env: PIPELINE_ENV, enqueueRefresh: async (connectionId, refs) => void (await queue.send('refresh', { connectionId, refs })) });
+  const app = createApp({
+    handle,
+    env: PIPELINE_ENV,
+    enqueueRefresh: async (connectionId, refs) => void (await queue.send('refresh', { connectionId, refs })),
+    enqueueRefreshes: refreshEnqueuer(queue),
+  });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   let cpuAtReady = process.cpuUsage();
-  // The parent asks (SIGUSR2) when the burst starts and ends: the CPU this process spent on it.
+  const statements = handle.kind === 'pglite' ? countStatements(handle.client) : null;
+  // The parent asks (SIGUSR2) when the burst starts and ends: the CPU this process spent on it, and
+  // on PGlite the statements it ran.
   process.on('SIGUSR2', () => {
     const used = process.cpuUsage(cpuAtReady);
-    process.stdout.write(`${JSON.stringify({ cpuMs: (used.user + used.system) / 1000 })}\n`);
+    process.stdout.write(`${JSON.stringify({ cpuMs: (used.user + used.system) / 1000, statements: statements?.take() ?? null })}\n`);
     cpuAtReady = process.cpuUsage();
   });
   process.once('SIGTERM', () => {
@@ -169,6 +177,46 @@ async function serveSlaSync(store: string, fakeUrl: string, worldNowMs: number):
   });
   const port = (server.address() as AddressInfo).port;
   process.stdout.write(`${JSON.stringify({ port, synced: synced.cases, syncSeconds })}\n`);
+}
+
+/**
+ * Counts the statements PGlite is given (every query, sla-sync's and pg-boss's, reaches it as a
+ * Parse or a simple Query protocol message), by their first words (BENCH_STATEMENTS=1 prints them).
+ */
+function countStatements(pglite: DatabaseHandle['client']): { take(): { total: number; byKind: Record<string, number> } } {
+  let byKind = new Map<string, number>();
+  let msByKind = new Map<string, number>();
+  let current = '';
+  const client = pglite as unknown as { execProtocolStream?(message: Uint8Array, options?: unknown): Promise<unknown> };
+  // PGlite's internal entry point (0.5): without it, nothing is counted rather than the bench failing.
+  if (typeof client.execProtocolStream !== 'function') return { take: () => ({ total: 0, byKind: {} }) };
+  const original = client.execProtocolStream.bind(client);
+  const decoder = new TextDecoder();
+  client.execProtocolStream = (message, options) => {
+    const type = message[0];
+    if (type === 0x50 || type === 0x51) {
+      // P: int32 length, statement name (cstring), query (cstring); Q: int32 length, query (cstring).
+      let at = 5;
+      if (type === 0x50) at = message.indexOf(0, at) + 1;
+      const text = decoder.decode(message.subarray(at, message.indexOf(0, at))).replace(/\s+/g, ' ').trim().slice(0, 70);
+      byKind.set(text, (byKind.get(text) ?? 0) + 1);
+      current = text;
+    }
+    const kind = current;
+    const t0 = performance.now();
+    const done = original(message, options);
+    void done.finally(() => msByKind.set(kind, (msByKind.get(kind) ?? 0) + performance.now() - t0)).catch(() => undefined);
+    return done;
+  };
+  return {
+    take() {
+      const taken = byKind;
+      byKind = new Map();
+      const ms = msByKind;
+      msByKind = new Map();
+      return { total: [...taken.values()].reduce((a, b) => a + b, 0), byKind: Object.fromEntries([...taken].map(([k, v]) => [`${k} (${(ms.get(k) ?? 0).toFixed(0)} ms)`, v])) };
+    },
+  };
 }
 
 interface Serving {
@@ -220,7 +268,7 @@ interface Outcome {
   throughput: number;
   serving: Serving;
   /** CPU spent during the burst (send and drain): the sla-sync process, and this one (fake GitHub and sender). */
-  cpuMs: { slaSync: number; github: number };
+  cpuMs: BurstUsage;
   /** Postgres: transactions committed or rolled back in sla-sync's database during the burst (each lone statement is one). */
   transactions: number | null;
   /** Requests the fake answered during the burst. */
@@ -228,20 +276,28 @@ interface Outcome {
   operations: Map<string, number>;
 }
 
-/** The CPU time the sla-sync process and this one spend from now until end(). */
-async function burstCpu(serving: Serving): Promise<{ end(): Promise<{ slaSync: number; github: number }> }> {
-  const report = async (): Promise<number> => {
+interface BurstUsage {
+  slaSync: number;
+  github: number;
+  /** PGlite: the statements sla-sync ran (null on Postgres: see transactions). */
+  statements: { total: number; byKind: Record<string, number> } | null;
+}
+
+/** The CPU time the sla-sync process and this one spend from now until end(), and sla-sync's PGlite statements. */
+async function burstCpu(serving: Serving): Promise<{ end(): Promise<BurstUsage> }> {
+  const report = async (): Promise<{ cpuMs: number; statements: BurstUsage['statements'] }> => {
     const count = serving.lines.length;
     serving.child.kill('SIGUSR2');
     while (serving.lines.length === count) await sleep(10);
-    return (JSON.parse(serving.lines.at(-1)!) as { cpuMs: number }).cpuMs;
+    return JSON.parse(serving.lines.at(-1)!) as { cpuMs: number; statements: BurstUsage['statements'] };
   };
   await report(); // resets the child's count
   const mine = process.cpuUsage();
   return {
     async end() {
       const used = process.cpuUsage(mine);
-      return { slaSync: await report(), github: (used.user + used.system) / 1000 };
+      const child = await report();
+      return { slaSync: child.cpuMs, github: (used.user + used.system) / 1000, statements: child.statements };
     },
   };
 }
@@ -415,14 +471,22 @@ export async function runWebhookLatencyBench(): Promise<string[]> {
     '',
     'per webhook, during the burst (send and drain; divided by the webhooks written back, since those were done in full):',
     ...table(
-      ['store', 'sla-sync CPU ms', 'fake GitHub + sender CPU ms', 'requests to GitHub', 'DB transactions'],
+      ['store', 'sla-sync CPU ms', 'fake GitHub + sender CPU ms', 'requests to GitHub', 'DB transactions', 'DB statements'],
       outcomes.map((o) => {
         const per = (n: number): string => (o.latencies.length === 0 ? '-' : (n / o.latencies.length).toFixed(1));
-        return [o.store, per(o.cpuMs.slaSync), per(o.cpuMs.github), per(o.requests), o.transactions === null ? '-' : per(o.transactions)];
+        const statements = o.cpuMs.statements;
+        return [o.store, per(o.cpuMs.slaSync), per(o.cpuMs.github), per(o.requests), o.transactions === null ? '-' : per(o.transactions), statements === null ? '-' : per(statements.total)];
       }),
     ),
     ...outcomes.map((o) => `requests by operation (${o.store}): ${[...o.operations].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ')}`),
   );
+  // BENCH_STATEMENTS=1: the PGlite statements of the burst by their first words, most frequent first.
+  if (process.env['BENCH_STATEMENTS']) {
+    for (const o of outcomes) {
+      if (!o.cpuMs.statements) continue;
+      lines.push(`statements (${o.store}):`, ...Object.entries(o.cpuMs.statements.byKind).sort((a, b) => b[1] - a[1]).map(([k, v]) => `  ${String(v).padStart(6)}  ${k}`));
+    }
+  }
   lines.push('');
   for (const o of outcomes) {
     const sorted = [...o.latencies].sort((a, b) => a - b);

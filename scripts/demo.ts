@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { migrateDatabase, openDatabase } from '../src/store/db.ts';
 import type { DatabaseHandle } from '../src/store/db.ts';
-import { reconcile, startWorkers } from '../src/sync/jobs.ts';
+import { reconcile, refreshEnqueuer, startWorkers } from '../src/sync/jobs.ts';
 import type { JobQueue } from '../src/sync/queue.ts';
 import { queueFor } from '../src/sync/queue.ts';
 import { createApp } from '../src/web/app.ts';
@@ -122,6 +122,8 @@ async function main(): Promise<void> {
     queue: workerQueue,
     baseUrl,
     enqueueRefresh: async (connectionId, refs) => void (await workerQueue.send('refresh', { connectionId, refs })),
+    // As `sla-sync serve`: a delivery recorded and its refresh queued in one transaction.
+    enqueueRefreshes: refreshEnqueuer(workerQueue),
   });
   server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(opts.port, opts.host, () => resolve(s));

@@ -297,7 +297,7 @@ async function runServe(opts: { port: string; host: string; worker?: boolean; ba
   const baseUrl = opts.baseUrl ?? io.env?.['SLA_SYNC_BASE_URL'];
   if (baseUrl !== undefined && !/^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(baseUrl)) throw new UsageError([`--base-url: "${baseUrl}" is not an http(s) URL`]);
   const { queueFor } = await import('./sync/queue.ts');
-  const { startWorkers, reconcile } = await import('./sync/jobs.ts');
+  const { startWorkers, reconcile, refreshEnqueuer } = await import('./sync/jobs.ts');
   const { createApp } = await import('./web/app.ts');
   await withDatabase(io, async (handle) => {
     const queue = queueFor(handle, { instanceName: 'serve', onError: (e) => io.stderr(`queue: ${e.message}\n`) });
@@ -315,6 +315,8 @@ async function runServe(opts: { port: string; host: string; worker?: boolean; ba
         baseUrl: baseUrl ?? `http://${opts.host}:${port}`,
         ...(io.env ? { env: io.env } : {}),
         enqueueRefresh: async (connectionId, refs) => void (await queue.send('refresh', { connectionId, refs })),
+        // A delivery recorded and its refresh queued in one transaction (see routes/webhooks.ts).
+        enqueueRefreshes: refreshEnqueuer(queue),
       });
       const server = await new Promise<Server>((resolve, reject) => {
         const s = app.listen(port, opts.host, () => resolve(s));

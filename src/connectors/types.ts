@@ -33,6 +33,12 @@ export interface CaseInput {
   events: SourceEvent[];
   /** Vendor facts rules may use (repository, labels, project, organization...), JSON-safe. */
   attributes: Record<string, unknown>;
+  /**
+   * What fetching this case learned that a writeback made right after it may use (GitHub: the id
+   * of sla-sync's status comment, or that the issue has none). Opaque to src/sync, handed to
+   * `writeback` as it was and never stored: it is only true at the moment it was fetched.
+   */
+  writebackHint?: WritebackHint;
 }
 
 /** Where a case lives at its vendor, enough to fetch it again or write back to it. */
@@ -102,6 +108,9 @@ export interface SlaSnapshot {
  */
 export type WritebackState = Record<string, unknown>;
 
+/** See CaseInput.writebackHint. */
+export type WritebackHint = Record<string, unknown>;
+
 export interface WritebackOutcome {
   /** The state to remember; equal to the previous one when nothing was sent. */
   state: WritebackState;
@@ -137,5 +146,6 @@ export interface Connector<C> {
   fetchCase(cfg: C, ref: ExternalRef, ctx: ConnectorContext): Promise<CaseInput | null>;
   /** Checks the signature on the raw bytes first, then parses; never throws for bad input. */
   verifyWebhook(cfg: C, req: RawRequest): Promise<Result<WebhookEvent>>;
-  writeback(cfg: C, ref: ExternalRef, sla: SlaSnapshot, previous: WritebackState | null, ctx: ConnectorContext): Promise<Result<WritebackOutcome>>;
+  /** `hint`: the writebackHint of a fetch made just before, when there was one (see CaseInput). */
+  writeback(cfg: C, ref: ExternalRef, sla: SlaSnapshot, previous: WritebackState | null, ctx: ConnectorContext, hint?: WritebackHint): Promise<Result<WritebackOutcome>>;
 }

@@ -169,15 +169,6 @@ export async function getCasesForWriteback(db: Db, ids: readonly number[]): Prom
   );
 }
 
-/** Saves what was written back to many cases' tickets, in one statement. */
-export async function saveWritebackStates(db: Db, states: readonly { caseId: number; state: Record<string, unknown> }[]): Promise<void> {
-  if (states.length === 0) return;
-  await db.execute(sql`
-    update cases set writeback_state = r.state
-    from jsonb_to_recordset(${JSON.stringify(states.map((s) => ({ case_id: s.caseId, state: s.state })))}::jsonb) as r(case_id integer, state jsonb)
-    where cases.id = r.case_id`);
-}
-
 /** What the connector last wrote back to the case's ticket, or null before the first writeback. */
 export async function getWritebackState(db: Db, caseId: number): Promise<Record<string, unknown> | null> {
   const [row] = await db.select({ state: cases.writebackState }).from(cases).where(eq(cases.id, caseId));

@@ -13,6 +13,22 @@ export async function recordWebhookDelivery(db: Db, connectionId: number, delive
   return rows.length === 1;
 }
 
+/**
+ * Records many deliveries in one statement; returns those recorded now, as `connectionId:deliveryId`
+ * (the others were seen before).
+ */
+export async function recordWebhookDeliveries(db: Db, deliveries: readonly { connectionId: number; deliveryId: string }[]): Promise<Set<string>> {
+  if (deliveries.length === 0) return new Set();
+  const rows = await db
+    .insert(webhookDeliveries)
+    .values(deliveries.map(({ connectionId, deliveryId }) => ({ connectionId, deliveryId })))
+    .onConflictDoNothing()
+    .returning({ connectionId: webhookDeliveries.connectionId, deliveryId: webhookDeliveries.deliveryId });
+  return new Set(rows.map((r) => deliveryKey(r.connectionId, r.deliveryId)));
+}
+
+export const deliveryKey = (connectionId: number, deliveryId: string): string => `${connectionId}:${deliveryId}`;
+
 /** Forgets one delivery, so that the vendor's redelivery of it is taken (its work was not queued). */
 export async function forgetWebhookDelivery(db: Db, connectionId: number, deliveryId: string): Promise<void> {
   await db.delete(webhookDeliveries).where(and(eq(webhookDeliveries.connectionId, connectionId), eq(webhookDeliveries.deliveryId, deliveryId)));

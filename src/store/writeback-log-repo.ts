@@ -1,4 +1,4 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from './db.ts';
 import { toIsoInstant } from './instants.ts';
 import type { WritebackOutcome } from './schema/index.ts';
@@ -29,10 +29,50 @@ export async function appendWritebackLog(db: Db, entry: WritebackLogInput): Prom
   return toEntry(row!);
 }
 
-/** Appends many entries in one statement (a batch of writeback jobs). */
-export async function appendWritebackLogs(db: Db, entries: readonly WritebackLogInput[]): Promise<void> {
-  if (entries.length === 0) return;
-  await db.insert(writebackLog).values(entries.map((entry) => ({ ...entry, error: entry.error ?? null })));
+/** What a writeback did to one case's row: the state to remember and its pending flag. */
+export interface WritebackCaseResult {
+  caseId: number;
+  /** What the connector wrote (null: keep the stored one). */
+  state: Record<string, unknown> | null;
+  /**
+   * writeback_pending afterwards: true (to be done again), false (done), null (left as it is).
+   * false with `ifUpdatedAt` clears it only while the case is still the version written back from,
+   * so a newer version stored meanwhile (a sync) stays flagged for its own writeback.
+   */
+  pending: boolean | null;
+  ifUpdatedAt?: string | null;
+}
+
+/**
+ * The outcome of a batch of writebacks in ONE statement: each case's writeback state and pending
+ * flag, and the writeback log entries (rather than a statement for each of the three).
+ */
+export async function saveWritebackResults(db: Db, results: readonly WritebackCaseResult[], logs: readonly WritebackLogInput[]): Promise<void> {
+  const rows = results
+    .filter((r) => r.state !== null || r.pending !== null)
+    .map((r) => ({ case_id: r.caseId, state: r.state, pending: r.pending, if_updated_at: r.ifUpdatedAt ?? null }));
+  if (rows.length === 0 && logs.length === 0) return;
+  const entries = logs.map((l) => ({ connection_id: l.connectionId, case_id: l.caseId, action: l.action, payload: l.payload ?? null, outcome: l.outcome, error: l.error ?? null }));
+  await db.execute(sql`
+    with saved as (
+      update cases set
+        writeback_state = coalesce(r.state, cases.writeback_state),
+        writeback_pending = case
+          when r.pending is null then cases.writeback_pending
+          when r.pending then true
+          when r.if_updated_at is null or cases.updated_at = r.if_updated_at then false
+          else cases.writeback_pending
+        end
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(case_id integer, state jsonb, pending boolean, if_updated_at timestamptz)
+      where cases.id = r.case_id
+      returning cases.id
+    ), logged as (
+      insert into writeback_log (connection_id, case_id, action, payload, outcome, error)
+      select connection_id, case_id, action, coalesce(payload, 'null'::jsonb), outcome, error
+      from jsonb_to_recordset(${JSON.stringify(entries)}::jsonb) as l(connection_id integer, case_id integer, action text, payload jsonb, outcome writeback_outcome, error text)
+      returning id
+    )
+    select (select count(*) from saved) as saved, (select count(*) from logged) as logged`);
 }
 
 /** Newest first; filtered by case and/or connection. */

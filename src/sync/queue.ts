@@ -176,11 +176,9 @@ export class JobQueue {
     await this.#boss.createQueue(DEAD_LETTER_QUEUE, { retentionSeconds: DEAD_LETTER_RETENTION_SECONDS });
     for (const name of JOB_NAMES) {
       const spec = jobSpecs[name];
-      const retry = { ...spec.retry, ...this.#options.retry?.[name] };
       const settings = {
-        ...retry,
-        // At least 1 s: the Retry-After path (#settleFailure) relies on it.
-        retryDelay: Math.max(1, retry.retryDelay),
+        // retryDelay at least 1 s: the Retry-After path (#settleFailure) relies on it.
+        ...this.retryPolicy(name),
         expireInSeconds: spec.expireInSeconds,
         deadLetter: DEAD_LETTER_QUEUE,
         notify: true,
@@ -194,6 +192,12 @@ export class JobQueue {
       }
     }
     this.#started = true;
+  }
+
+  /** The retry settings of a queue: the kind's defaults with this queue's overrides. */
+  retryPolicy(name: JobName): RetryPolicy {
+    const retry = { ...jobSpecs[name].retry, ...this.#options.retry?.[name] };
+    return { ...retry, retryDelay: Math.max(1, retry.retryDelay) };
   }
 
   /** Stops fetching, waits up to timeoutMs for running jobs, then closes pg-boss's pool (not PGlite). */

@@ -1,11 +1,13 @@
 // Webhook-triggered refresh (issue 3): the cases a verified webhook named are fetched again from the
 // vendor (the payload alone lacks their history) and stored and evaluated like a sync page.
 import type { CaseInput, ExternalRef } from '../connectors/types.ts';
-import type { DatabaseHandle } from '../store/db.ts';
+import { getCasesForWriteback } from '../store/cases-repo.ts';
+import type { DatabaseHandle, Db } from '../store/db.ts';
 import { withTransaction } from '../store/db.ts';
 import type { ConnectionRuntime } from './connection.ts';
 import type { StoredPage } from './run-sync.ts';
 import { storeAndEvaluate } from './run-sync.ts';
+import type { RefreshedCase } from './writeback.ts';
 
 export async function refreshCases(handle: DatabaseHandle, runtime: ConnectionRuntime, refs: readonly ExternalRef[], nowMs: number): Promise<StoredPage & { missing: number }> {
   const { page, missing, errors } = await refreshBatch(handle, runtime, [refs], nowMs);
@@ -13,18 +15,30 @@ export async function refreshCases(handle: DatabaseHandle, runtime: ConnectionRu
   return { ...page, missing };
 }
 
+export interface RefreshedBatch {
+  page: StoredPage;
+  missing: number;
+  /** Per group, in order: null when stored, { error } when its fetch failed. */
+  errors: ({ error: unknown } | null)[];
+  /** The stored cases (page.caseIds), each with its row as stored and the case as fetched: what their writebacks need. */
+  refreshed: RefreshedCase[];
+}
+
 /**
  * Several refreshes at once (the refresh jobs of one fetch): every ref fetched concurrently (the
  * connection's rate limiter caps the requests), then everything found stored in ONE transaction, so
  * a burst of webhooks costs a few statements per batch rather than per webhook. A group whose fetch
  * failed stores nothing and is reported in `errors` (its job is retried); the others are stored.
+ * `inTransaction` runs last in that transaction (the jobs the page needs, queued if and only if it
+ * commits). The stored rows are read back in it too, for the writebacks that follow.
  */
 export async function refreshBatch(
   handle: DatabaseHandle,
   runtime: ConnectionRuntime,
   groups: readonly (readonly ExternalRef[])[],
   nowMs: number,
-): Promise<{ page: StoredPage; missing: number; errors: ({ error: unknown } | null)[] }> {
+  options: { inTransaction?: (tx: Db, page: StoredPage) => Promise<void> } = {},
+): Promise<RefreshedBatch> {
   const fetched = await Promise.all(
     groups.map((refs) =>
       Promise.all(refs.map((ref) => runtime.connector.fetchCase(runtime.config, ref, runtime.ctx))).then(
@@ -35,6 +49,19 @@ export async function refreshBatch(
   );
   const found = fetched.flatMap((f) => f.cases.filter((c): c is CaseInput => c !== null));
   const missing = fetched.reduce((n, f) => n + (f.error ? 0 : f.cases.filter((c) => c === null).length), 0);
-  const page = found.length === 0 ? { caseIds: [], changedCaseIds: [], timers: [] } : await withTransaction(handle, (tx) => storeAndEvaluate(tx, runtime, found, nowMs));
-  return { page, missing, errors: fetched.map((f) => f.error) };
+  const errors = fetched.map((f) => f.error);
+  if (found.length === 0) return { page: { caseIds: [], changedCaseIds: [], timers: [] }, missing, errors, refreshed: [] };
+  return withTransaction(handle, async (tx) => {
+    const page = await storeAndEvaluate(tx, runtime, found, nowMs);
+    const rows = await getCasesForWriteback(tx, page.caseIds);
+    await options.inTransaction?.(tx, page);
+    // An external id fetched twice: its last version was stored.
+    const fetchedById = new Map(found.map((c) => [c.externalId, c]));
+    const refreshed = page.caseIds.flatMap((id) => {
+      const row = rows.get(id);
+      const source = row ? fetchedById.get(row.stored.externalId) : undefined;
+      return row && source ? [{ found: row, fetched: source }] : [];
+    });
+    return { page, missing, errors, refreshed };
+  });
 }

@@ -1,25 +1,28 @@
 // Writeback and re-evaluation of single cases (issue 3): the writeback job brings a ticket in line
 // with its SLA at the moment the job runs; a breach timer re-evaluates a case at the minute a metric
 // turns at risk or breached, so a label flips on time even when the ticket never changes.
-import type { SlaSnapshot, WritebackOutcome } from '../connectors/types.ts';
+import type { CaseInput as SourceCase, SlaSnapshot, WritebackHint, WritebackOutcome, WritebackState } from '../connectors/types.ts';
 import { formatInstant } from '../core/metrics.ts';
 import type { CaseEvaluation, MetricName } from '../core/types.ts';
 
 import type { StoredCase } from '../store/cases-repo.ts';
-import { getCaseEvents, getCaseEventsOf, getCaseForWriteback, getCasesForWriteback, markWritebackPending, saveWritebackStates } from '../store/cases-repo.ts';
+import { getCaseEvents, getCaseEventsOf, getCaseForWriteback, getCasesForWriteback, markWritebackPending } from '../store/cases-repo.ts';
 import type { DatabaseHandle } from '../store/db.ts';
 import { withTransaction } from '../store/db.ts';
 import { saveMetricStates, saveMetricStatesMany } from '../store/metric-states-repo.ts';
-import { appendWritebackLogs } from '../store/writeback-log-repo.ts';
-import type { WritebackLogInput } from '../store/writeback-log-repo.ts';
+import { saveWritebackResults } from '../store/writeback-log-repo.ts';
+import type { WritebackCaseResult, WritebackLogInput } from '../store/writeback-log-repo.ts';
 import type { CompiledPolicy } from '../core/metrics.ts';
 import { setCaseAgreement } from '../store/agreements-repo.ts';
 import type { ResolvedAgreement } from './agreements.ts';
 import { agreementFor } from './agreements.ts';
 import type { ConnectionRuntime } from './connection.ts';
-import { evaluateEvents } from './evaluate.ts';
+import { evaluateEvents, toStoreCase } from './evaluate.ts';
 import type { BreachTimer } from './run-sync.ts';
 import { timersFor } from './run-sync.ts';
+
+/** A case as a writeback reads it: its row, the state last written back and its stored agreement. */
+export type CaseForWriteback = NonNullable<Awaited<ReturnType<typeof getCaseForWriteback>>>;
 
 /** Per-connection runtimes, so every job of a connection in this process shares one rate limiter. */
 export type RuntimeSource = (connectionId: number) => Promise<ConnectionRuntime>;
@@ -148,57 +151,136 @@ export async function runWritebacks(
       await saveMetricStatesMany(tx, evaluated, formatInstant(nowMs));
       return evaluated.map((e) => e.evaluation);
     });
-    const attempts = await Promise.all(
-      due.map(async (d, i) => {
-        const stored = d.found.stored;
-        const evaluation = evaluations[i]!;
-        const previous = d.found.writebackState;
-        // A ticket closed before sla-sync ever wrote to it is history: no labels, no comment on it (a
-        // first full sync must not comment on years of closed issues). Once written to, it is kept in line.
-        if (previous === null && (stored.status === 'solved' || stored.status === 'closed')) return { d, skipped: true as const };
-        const ref = { externalId: stored.externalId, externalKey: stored.externalKey, attributes: stored.attributes ?? {} };
-        const result = await d.runtime.connector
-          .writeback(d.runtime.config, ref, snapshotOf(d.agreement.policy, evaluation, nowMs), previous, d.runtime.ctx)
-          .catch((error: unknown) => ({ ok: false as const, thrown: error }));
-        return { d, evaluation, result };
-      }),
+    const attempted = await attemptWritebacks(
+      handle,
+      due.map((d, i) => ({ caseId: d.id, runtime: d.runtime, stored: d.found.stored, previous: d.found.writebackState, policy: d.agreement.policy, evaluation: evaluations[i]! })),
+      nowMs,
+      // Already cleared: only a failure flags the case again.
+      { pendingOnSuccess: null },
     );
-    const failed: number[] = [];
-    const states: { caseId: number; state: Record<string, unknown> }[] = [];
-    const logs: WritebackLogInput[] = [];
-    for (const attempt of attempts) {
-      const { d } = attempt;
-      if ('skipped' in attempt) {
-        skip(d.id, 'historical');
-        continue;
-      }
-      const { result, evaluation } = attempt;
-      if (!result.ok) {
-        failed.push(d.id);
-        if ('thrown' in result) {
-          // A bug, not a vendor's answer: the job fails and is retried; nothing to log for the admin.
-          results.set(d.id, { error: result.thrown });
-          continue;
-        }
-        logs.push({ connectionId: d.runtime.connection.id, caseId: d.id, action: 'writeback', payload: { code: result.error.code }, outcome: 'failed', error: result.error.message });
-        results.set(d.id, { error: result.error });
-        continue;
-      }
-      states.push({ caseId: d.id, state: result.value.state });
-      if (result.value.calls > 0) {
-        logs.push({
-          connectionId: d.runtime.connection.id,
-          caseId: d.id,
-          action: result.value.actions.join('; ') || 'writeback',
-          payload: { calls: result.value.calls, actions: result.value.actions },
-          outcome: 'ok',
-        });
-      }
-      results.set(d.id, { run: { outcome: result.value, timers: timersFor(d.id, evaluation, nowMs) } });
-    }
-    await markWritebackPending(handle.db, failed, true);
-    await saveWritebackStates(handle.db, states);
-    await appendWritebackLogs(handle.db, logs);
+    for (const [id, result] of attempted) results.set(id, result);
   }
   return caseIds.map((id) => results.get(id)!);
+}
+
+/** A case whose ticket is to be brought in line with `evaluation` now. */
+export interface DueWriteback {
+  caseId: number;
+  runtime: ConnectionRuntime;
+  stored: StoredCase;
+  previous: WritebackState | null;
+  policy: CompiledPolicy;
+  evaluation: CaseEvaluation;
+  /** What the fetch just before learned (CaseInput.writebackHint), for the connector. */
+  hint?: WritebackHint;
+}
+
+/**
+ * The vendor calls of a batch of writebacks, at once under each connection's rate limiter, then
+ * their outcome saved in ONE statement (states, pending flags, log). `pendingOnSuccess`: what a
+ * done writeback (or one skipped as history) leaves in writeback_pending: null when the caller
+ * cleared it before (the writeback job), 'clear' to clear it now, if the case is still the version
+ * written back from (a refresh, whose store flagged it). A failure always leaves it flagged.
+ */
+async function attemptWritebacks(
+  handle: DatabaseHandle,
+  due: readonly DueWriteback[],
+  nowMs: number,
+  { pendingOnSuccess }: { pendingOnSuccess: 'clear' | null },
+): Promise<Map<number, { run: WritebackRun } | { error: unknown }>> {
+  const results = new Map<number, { run: WritebackRun } | { error: unknown }>();
+  const attempts = await Promise.all(
+    due.map(async (d) => {
+      const { stored, previous } = d;
+      // A ticket closed before sla-sync ever wrote to it is history: no labels, no comment on it (a
+      // first full sync must not comment on years of closed issues). Once written to, it is kept in line.
+      if (previous === null && (stored.status === 'solved' || stored.status === 'closed')) return { d, skipped: true as const };
+      const ref = { externalId: stored.externalId, externalKey: stored.externalKey, attributes: stored.attributes ?? {} };
+      const result = await d.runtime.connector
+        .writeback(d.runtime.config, ref, snapshotOf(d.policy, d.evaluation, nowMs), previous, d.runtime.ctx, d.hint)
+        .catch((error: unknown) => ({ ok: false as const, thrown: error }));
+      return { d, result };
+    }),
+  );
+  const done = (d: DueWriteback, state: Record<string, unknown> | null): WritebackCaseResult => ({
+    caseId: d.caseId,
+    state,
+    pending: pendingOnSuccess === 'clear' ? false : null,
+    ifUpdatedAt: d.stored.updatedAt,
+  });
+  const rows: WritebackCaseResult[] = [];
+  const logs: WritebackLogInput[] = [];
+  for (const attempt of attempts) {
+    const { d } = attempt;
+    if ('skipped' in attempt) {
+      results.set(d.caseId, { run: { outcome: null, skipped: 'historical', timers: [] } });
+      rows.push(done(d, null));
+      continue;
+    }
+    const { result } = attempt;
+    if (!result.ok) {
+      rows.push({ caseId: d.caseId, state: null, pending: true });
+      if ('thrown' in result) {
+        // A bug, not a vendor's answer: the job fails and is retried; nothing to log for the admin.
+        results.set(d.caseId, { error: result.thrown });
+        continue;
+      }
+      logs.push({ connectionId: d.runtime.connection.id, caseId: d.caseId, action: 'writeback', payload: { code: result.error.code }, outcome: 'failed', error: result.error.message });
+      results.set(d.caseId, { error: result.error });
+      continue;
+    }
+    rows.push(done(d, result.value.state));
+    if (result.value.calls > 0) {
+      logs.push({
+        connectionId: d.runtime.connection.id,
+        caseId: d.caseId,
+        action: result.value.actions.join('; ') || 'writeback',
+        payload: { calls: result.value.calls, actions: result.value.actions },
+        outcome: 'ok',
+      });
+    }
+    results.set(d.caseId, { run: { outcome: result.value, timers: timersFor(d.caseId, d.evaluation, nowMs) } });
+  }
+  await saveWritebackResults(handle.db, rows, logs);
+  return results;
+}
+
+/** A case a refresh just stored (refresh.ts): its row as stored, and the case as fetched. */
+export interface RefreshedCase {
+  found: CaseForWriteback;
+  fetched: SourceCase;
+}
+
+/**
+ * The writebacks of a refresh, made at once by the refresh job rather than by writeback jobs queued
+ * for them (one job cycle per webhook instead of two). The cases were evaluated at nowMs by the
+ * store just now, from what was fetched: they are evaluated again from the fetched cases (no store
+ * read) for the snapshot. Their writeback_pending, set by that store, is the crash-safety flag: it is
+ * cleared only once a writeback is done (reconcile queues a writeback job for any case a crash left
+ * flagged); a failed one stays flagged and its error is returned, for the caller to queue the
+ * writeback job that retries it.
+ */
+export async function writebackRefreshed(
+  handle: DatabaseHandle,
+  runtime: ConnectionRuntime,
+  refreshed: readonly RefreshedCase[],
+  nowMs: number,
+): Promise<Map<number, { run: WritebackRun } | { error: unknown }>> {
+  const due: DueWriteback[] = [];
+  for (const { found, fetched } of refreshed) {
+    const agreement = agreementFor(runtime.agreements, runtime.connection, fetched.attributes);
+    // storeAndEvaluate refused a case without a policy already; nothing to write without one.
+    if (!agreement) continue;
+    const events = toStoreCase(fetched, runtime.mapping, agreement.policy.policy.defaultSeverity).events;
+    due.push({
+      caseId: found.stored.id,
+      runtime,
+      stored: found.stored,
+      previous: found.writebackState,
+      policy: agreement.policy,
+      evaluation: evaluateEvents(agreement.policy, events, runtime.mapping, nowMs),
+      ...(fetched.writebackHint ? { hint: fetched.writebackHint } : {}),
+    });
+  }
+  return due.length === 0 ? new Map() : attemptWritebacks(handle, due, nowMs, { pendingOnSuccess: 'clear' });
 }

@@ -150,8 +150,10 @@ describe('GitHub fetchChanges against the fake API', () => {
     const issue = widgets.issues.findLast((i) => !i.isPullRequest)!; // untouched since the first sync
     const pr = widgets.issues.find((i) => i.isPullRequest)!;
     const ref = (number: number, id: number, repository = 'acme/widgets') => ({ externalId: String(id), externalKey: `${repository}#${number}`, attributes: { repository, number } });
-    const fresh = await githubConnector.fetchCase(cfg, ref(issue.number, issue.id), ctx);
+    // The case a sync makes, plus what the refresh's listing says of the status comment (none yet).
+    const { writebackHint, ...fresh } = (await githubConnector.fetchCase(cfg, ref(issue.number, issue.id), ctx))!;
     expect(fresh).toEqual(first.cases.find((c) => c.externalId === String(issue.id)));
+    expect(writebackHint).toEqual({ statusCommentId: null });
     expect(await githubConnector.fetchCase(cfg, ref(pr.number, pr.id), ctx)).toBeNull();
     expect(await githubConnector.fetchCase(cfg, ref(99_999, 1), ctx)).toBeNull();
     expect(await githubConnector.fetchCase(cfg, ref(1, issue.id, 'other/repo'), ctx)).toBeNull();

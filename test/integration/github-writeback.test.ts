@@ -5,6 +5,7 @@ import type { MetricState, MetricStateName } from '../../src/core/types.ts';
 import { githubConnector } from '../../src/connectors/github/index.ts';
 import type { GithubConfig } from '../../src/connectors/github/index.ts';
 import { SLA_COMMENT_MARKER, githubIssueRef } from '../../src/connectors/github/mapper.ts';
+import { statusCommentHint } from '../../src/connectors/github/fetch-case.ts';
 import { renderSlaComment } from '../../src/connectors/github/writeback.ts';
 import type { ConnectorContext, ExternalRef, SlaSnapshot, WritebackOutcome, WritebackState } from '../../src/connectors/types.ts';
 import { startFakeGithub } from '../fakes/github/server.ts';
@@ -141,6 +142,41 @@ describe('GitHub writeback against the fake API', () => {
     expect(recreated.actions).toContain('comment created');
     expect(ourComments()).toHaveLength(1);
     expect(recreated.state['commentId']).toBe(ourComments()[0]!.id);
+  });
+
+  it('trusts a refresh\'s listing of the comments only in the writeback right after it: a crash before the state is saved never makes a second comment', async () => {
+    fake.world.comment(issue, 'reporter', 'Any update?', '2025-03-03T09:30:00Z');
+    const listings = () => fake.count('issues/list-comments');
+    // The refresh lists the comments (none is ours): its hint spares the writeback the lookup.
+    const fetched = (await githubConnector.fetchCase(cfg, ref(), ctx))!;
+    expect(fetched.writebackHint).toEqual({ statusCommentId: null });
+    const listed = listings();
+    const first = await githubConnector.writeback(cfg, ref(), atRisk, null, ctx, fetched.writebackHint);
+    expect(first.ok && first.value.actions).toContain('comment created');
+    expect(listings()).toBe(listed);
+    // "Crash": the state of that writeback is never saved. A writeback job (reconcile) has no hint
+    // and no state: it looks the comment up and edits it...
+    const retried = await run(atRisk, null);
+    expect(retried.actions).toEqual(['comment edited']);
+    expect(listings()).toBe(listed + 1);
+    // ...and a refresh retried meanwhile sees the comment in its listing and hands over its id.
+    const again = (await githubConnector.fetchCase(cfg, ref(), ctx))!;
+    expect(again.writebackHint).toEqual({ statusCommentId: ourComments()[0]!.id });
+    const afterRefresh = await githubConnector.writeback(cfg, ref(), atRisk, null, ctx, again.writebackHint);
+    expect(afterRefresh.ok && afterRefresh.value.actions).toEqual(['comment edited']);
+    expect(ourComments()).toHaveLength(1);
+    expect(fake.violations).toEqual([]);
+  });
+
+  it('gives no hint when the refresh did not see every comment', () => {
+    const ours = { id: 7, body: `${SLA_COMMENT_MARKER}\n### SLA status` };
+    const theirs = { id: 5, body: 'Looking into it' };
+    expect(statusCommentHint({ comments: 2 }, [theirs, ours])).toEqual({ statusCommentId: 7 });
+    expect(statusCommentHint({ comments: 1 }, [theirs])).toEqual({ statusCommentId: null });
+    expect(statusCommentHint({ comments: 0 }, [])).toEqual({ statusCommentId: null });
+    // Stopped at the first agent reply with more comments left, or a count GitHub did not give.
+    expect(statusCommentHint({ comments: 150 }, [theirs])).toBeUndefined();
+    expect(statusCommentHint({}, [theirs])).toBeUndefined();
   });
 
   it('maps failures to connector errors', async () => {

@@ -2,14 +2,13 @@
 // mapped into cases, with a cursor after every page (STYLE.md habit 5).
 import { z } from 'zod';
 import { ConnectorError } from '../types.ts';
-import type { CaseInput, ChangePage, ConnectorContext, ExternalRef } from '../types.ts';
+import type { CaseInput, ChangePage, ConnectorContext } from '../types.ts';
 import type { GithubConfig } from './config.ts';
 import { githubRepoCommentSchema, githubRepoIssueEventSchema } from './api-types.ts';
 import type { GithubComment, GithubIssue, GithubIssueEvent } from './api-types.ts';
 import {
   PER_PAGE,
   createGithubClient,
-  getIssue,
   httpStatus,
   listAllPages,
   listIssueComments,
@@ -21,7 +20,7 @@ import {
   toConnectorError,
 } from './client.ts';
 import type { GithubClient, RepoName } from './client.ts';
-import { SLA_COMMENT_MARKER, githubIssueToCase, githubRefAttributes, isAgentComment, isPullRequest } from './mapper.ts';
+import { SLA_COMMENT_MARKER, githubIssueToCase, isAgentComment, isPullRequest } from './mapper.ts';
 
 /**
  * Where one repository's sync stands. `since` is the largest `updated_at` fully handed out;
@@ -241,21 +240,5 @@ export async function* fetchGithubChanges(cfg: GithubConfig, cursor: string | nu
       yield page;
       if (!full) break;
     }
-  }
-}
-
-/** One issue, fresh (after a webhook); null when gone, transferred away, a pull request or not ours. */
-export async function fetchGithubCase(cfg: GithubConfig, ref: ExternalRef, ctx: ConnectorContext): Promise<CaseInput | null> {
-  const attrs = githubRefAttributes(ref);
-  if (!attrs) return null;
-  const repository = cfg.repositories.find((r) => repoKey(r) === repoKey(attrs.repository));
-  if (!repository) return null;
-  try {
-    const gh = createGithubClient(cfg, ctx);
-    const issue = await getIssue(gh, splitRepository(repository), attrs.number);
-    if (!issue || isPullRequest(issue) || String(issue.id) !== ref.externalId) return null;
-    return await fetchIssueCase(gh, cfg, repository, issue, ctx);
-  } catch (error) {
-    throw toConnectorError(error);
   }
 }

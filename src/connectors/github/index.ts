@@ -3,7 +3,8 @@
 import type { Connector } from '../types.ts';
 import { githubConfigSchema } from './config.ts';
 import type { GithubConfig } from './config.ts';
-import { fetchGithubCase, fetchGithubChanges } from './changes.ts';
+import { fetchGithubChanges } from './changes.ts';
+import { fetchGithubCase } from './fetch-case.ts';
 import { verifyGithubWebhook } from './webhook.ts';
 import { githubWriteback } from './writeback.ts';
 

@@ -7,10 +7,11 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { MetricName, MetricState } from '../../core/types.ts';
 import { ConnectorError, err, ok } from '../types.ts';
-import type { ConnectorContext, ExternalRef, Result, SlaSnapshot, WritebackOutcome, WritebackState } from '../types.ts';
+import type { ConnectorContext, ExternalRef, Result, SlaSnapshot, WritebackHint, WritebackOutcome, WritebackState } from '../types.ts';
 import type { GithubConfig } from './config.ts';
-import { createGithubClient, httpStatus, listIssueComments, listRepoLabels, splitRepository, toConnectorError } from './client.ts';
+import { httpStatus, listIssueComments, listRepoLabels, splitRepository, toConnectorError } from './client.ts';
 import type { GithubClient, RepoName } from './client.ts';
+import { githubClientFor, isStatusComment } from './fetch-case.ts';
 import { SLA_COMMENT_MARKER, githubRefAttributes } from './mapper.ts';
 
 export const SLA_LABELS = {
@@ -144,10 +145,32 @@ async function ensureRepoLabels(gh: GithubClient, key: string, repo: RepoName, c
 
 /** Our comment when the state was lost: the first comment that starts with the marker. */
 async function findStatusComment(gh: GithubClient, repo: RepoName, issueNumber: number, ctx: ConnectorContext): Promise<number | null> {
-  const mine = (body: string | null | undefined): boolean => body?.startsWith(SLA_COMMENT_MARKER) ?? false;
-  const comments = await listIssueComments(gh, repo, issueNumber, ctx, (soFar) => soFar.some((c) => mine(c.body)));
-  return comments.find((c) => mine(c.body))?.id ?? null;
+  const comments = await listIssueComments(gh, repo, issueNumber, ctx, (soFar) => soFar.some(isStatusComment));
+  return comments.find(isStatusComment)?.id ?? null;
 }
+
+/**
+ * The status comment as the refresh just before this writeback saw it (fetch-case.ts): its id, null
+ * for "the issue has none", undefined when the refresh could not tell. Only a listing made by this
+ * very run is trusted, never one stored: a writeback that created the comment and crashed before its
+ * state was saved must find that comment, not create a second one.
+ */
+function hintedStatusComment(hint: WritebackHint | undefined): number | null | undefined {
+  const id = hint?.['statusCommentId'];
+  return id === null || (typeof id === 'number' && Number.isSafeInteger(id)) ? id : undefined;
+}
+
+/**
+ * The answers to our writes are read (or dropped) as plain bytes: Octokit's own body parser
+ * (json-with-bigint) costs more than the rest of the request (see client.ts, getJsonPage).
+ */
+async function discardBody(response: Promise<{ data: unknown }>): Promise<void> {
+  const body = (await response).data as ReadableStream<Uint8Array> | null | undefined;
+  await body?.cancel?.().catch(() => undefined);
+}
+
+/** Of the comment a write created, only its id is read. */
+const createdCommentSchema = z.object({ id: z.number().int() });
 
 function parseState(previous: WritebackState | null): GithubWritebackState | null {
   const parsed = writebackStateSchema.safeParse(previous);
@@ -163,6 +186,7 @@ export async function githubWriteback(
   sla: SlaSnapshot,
   previous: WritebackState | null,
   ctx: ConnectorContext,
+  hint?: WritebackHint,
 ): Promise<Result<WritebackOutcome>> {
   const attrs = githubRefAttributes(ref);
   if (!attrs) return err(new ConnectorError('bad_payload', `github: ${ref.externalKey} has no repository and number`));
@@ -188,11 +212,11 @@ export async function githubWriteback(
   const repo = splitRepository(repository);
   const issue = { ...repo, issue_number: attrs.number };
   try {
-    const gh = createGithubClient(cfg, ctx);
+    const gh = githubClientFor(cfg, ctx);
     if (toAdd.length > 0) {
       await ensureRepoLabels(gh, `${cfg.baseUrl}|${repository.toLowerCase()}`, repo, ctx, outcome);
       outcome.calls++;
-      await gh.rest.issues.addLabels({ ...issue, labels: toAdd });
+      await discardBody(gh.rest.issues.addLabels({ ...issue, labels: toAdd, request: { parseSuccessResponseBody: false } }));
       outcome.actions.push(...toAdd.map((l) => `label +${l}`));
     }
     for (const label of toRemove) {
@@ -206,11 +230,12 @@ export async function githubWriteback(
     }
     if (commentDue) {
       const body = renderSlaComment(sla);
-      let commentId = prev?.commentId ?? (await findStatusComment(gh, repo, attrs.number, ctx));
+      const hinted = hintedStatusComment(hint);
+      let commentId = prev?.commentId ?? (hinted === undefined ? await findStatusComment(gh, repo, attrs.number, ctx) : hinted);
       if (commentId !== null) {
         outcome.calls++;
         try {
-          await gh.rest.issues.updateComment({ ...repo, comment_id: commentId, body });
+          await discardBody(gh.rest.issues.updateComment({ ...repo, comment_id: commentId, body, request: { parseSuccessResponseBody: false } }));
           outcome.actions.push('comment edited');
         } catch (error) {
           // Deleted by someone (404), or a marker pasted into a comment that is not ours (403).
@@ -220,8 +245,11 @@ export async function githubWriteback(
       }
       if (commentId === null) {
         outcome.calls++;
-        const created = await gh.rest.issues.createComment({ ...issue, body });
-        commentId = created.data.id;
+        const created = await gh.rest.issues.createComment({ ...issue, body, request: { parseSuccessResponseBody: false } });
+        const parsed = createdCommentSchema.safeParse(JSON.parse(await new Response(created.data as unknown as ReadableStream<Uint8Array>).text()));
+        // Not retried blindly: the comment may well exist, and the retry finds it (no state, no hint).
+        if (!parsed.success) throw new ConnectorError('bad_payload', 'github: the created comment has no id');
+        commentId = parsed.data.id;
         outcome.actions.push('comment created');
       }
       next.commentId = commentId;

@@ -7,10 +7,20 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { checkRequest, matchOperation, responseSchema, validateSchema } from './openapi.ts';
 import type { OperationSpec } from './openapi.ts';
-import { commentJson, eventJson, issueJson, labelJson } from './render.ts';
+import { commentJson, eventJson, issueJson, labelJson, userJson } from './render.ts';
 import type { RenderContext } from './render.ts';
 import { FakeWorld, seededRandom } from './world.ts';
-import type { FakeComment, FakeIssue, FakeRepo } from './world.ts';
+import type { FakeComment, FakeEvent, FakeIssue, FakeRepo } from './world.ts';
+
+// --- added for the webhook refresh's one-call fetch (src/connectors/github/fetch-case.ts) ---
+/** An issue's timeline: its events and comments by time (GitHub lists it oldest first). */
+function timelineOf(issue: FakeIssue): { at: number; id: number; event?: FakeEvent; comment?: FakeComment }[] {
+  return [
+    ...issue.events.map((event) => ({ at: Date.parse(event.createdAt), id: event.id, event })),
+    ...issue.comments.map((comment) => ({ at: Date.parse(comment.createdAt), id: comment.id, comment })),
+  ].sort((a, b) => a.at - b.at || a.id - b.id);
+}
+// --- end of the addition ---
 
 export type FaultKind = 'rate_limit' | 'secondary_rate_limit' | 'server_error' | 'slow';
 
@@ -72,6 +82,8 @@ const IMPLEMENTED = new Set([
   'issues/remove-label',
   'issues/create-comment',
   'issues/update-comment',
+  // --- added for the webhook refresh's one-call fetch (src/connectors/github/fetch-case.ts) ---
+  'issues/list-events-for-timeline',
 ]);
 
 class HttpAnswer {
@@ -319,6 +331,14 @@ export class FakeGithub {
         if (found instanceof HttpAnswer) return found;
         return this.page(url, [...found.events].sort((a, b) => a.id - b.id), (e) => eventJson(ctx, repo, e));
       }
+      // --- added for the webhook refresh's one-call fetch (src/connectors/github/fetch-case.ts) ---
+      // The issue's events and comments in one list, oldest first (comments as `commented` items).
+      case 'issues/list-events-for-timeline': {
+        const found = needIssue();
+        if (found instanceof HttpAnswer) return found;
+        return this.page(url, timelineOf(found), (item) => (item.comment ? { ...commentJson(ctx, repo, found, item.comment), event: 'commented', actor: userJson(ctx, item.comment.user) } : eventJson(ctx, repo, item.event!)));
+      }
+      // --- end of the addition ---
       case 'issues/list-comments': {
         const found = needIssue();
         if (found instanceof HttpAnswer) return found;
