@@ -23,6 +23,7 @@ import { FakeWorld, iso } from '../fakes/github/world.ts';
 import type { FakeIssue } from '../fakes/github/world.ts';
 import { storeBackends } from '../helpers/db.ts';
 import { listenOnLoopback } from '../helpers/listen.ts';
+import { stopWorkerHarness } from '../helpers/worker-harness.ts';
 
 const require = createRequire(import.meta.url);
 interface Definition { name: string; examples: Record<string, any>[] } // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -108,14 +109,7 @@ describe.each(storeBackends())('webhook refresh and writeback through the queue 
     ({ server, base } = await listenOnLoopback(app));
   }, 120_000);
 
-  afterAll(async () => {
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    await queue?.stop({ timeoutMs: 5000 });
-    if (handle?.kind === 'pglite') await handle.client.exec(`drop schema if exists "${schema}" cascade`);
-    else if (handle) await handle.client.unsafe(`drop schema if exists "${schema}" cascade`);
-    await fake?.close();
-    await handle?.close();
-  });
+  afterAll(() => stopWorkerHarness({ server, queue, handle, schema, fake }));
 
   it('writes a webhook\'s issue back in the refresh job itself: no writeback job, nothing left pending', async () => {
     const issue = newIssue('Checkout is down');

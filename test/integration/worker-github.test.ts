@@ -19,6 +19,7 @@ import { startFakeGithub } from '../fakes/github/server.ts';
 import type { FakeGithub } from '../fakes/github/server.ts';
 import { generateWorld, iso } from '../fakes/github/world.ts';
 import { storeBackends } from '../helpers/db.ts';
+import { stopWorkerHarness } from '../helpers/worker-harness.ts';
 
 const require = createRequire(import.meta.url);
 interface Definition { name: string; examples: Record<string, any>[] } // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -69,14 +70,7 @@ describe.each(storeBackends())('worker on $name', (backend) => {
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }, 120_000);
 
-  afterAll(async () => {
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    await queue?.stop({ timeoutMs: 5000 });
-    if (handle?.kind === 'pglite') await handle.client.exec(`drop schema if exists "${schema}" cascade`);
-    else if (handle) await handle.client.unsafe(`drop schema if exists "${schema}" cascade`);
-    await fake?.close();
-    await handle?.close();
-  });
+  afterAll(() => stopWorkerHarness({ server, queue, handle, schema, fake }));
 
   it('runs a queued sync, then the writebacks it queued', async () => {
     const gh = (await getConnectionByName(handle.db, 'gh'))!;
