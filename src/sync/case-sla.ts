@@ -12,6 +12,7 @@ import type { CalendarInput, MetricName, MetricState, Severity, Status } from '.
 import { METRICS } from '../core/types.ts';
 import type { StoredCase } from '../store/cases-repo.ts';
 import type { Db } from '../store/db.ts';
+import type { AgreementOptions } from './explain.ts';
 import { loadCaseWithAgreement } from './explain.ts';
 
 /** How far ahead a running clock's business intervals are sent; the view reloads long before. */
@@ -56,8 +57,8 @@ export interface CaseSlaView {
   explainUrl: string;
 }
 
-export async function caseSlaView(db: Db, stored: StoredCase, nowMs: number, options: { explainUrl: string }): Promise<CaseSlaView> {
-  const { connection, agreement, events } = await loadCaseWithAgreement(db, stored);
+export async function caseSlaView(db: Db, stored: StoredCase, nowMs: number, options: { explainUrl: string } & AgreementOptions): Promise<CaseSlaView> {
+  const { connection, agreement, events } = await loadCaseWithAgreement(db, stored, options);
   const compiled = agreement.policy;
   const evaluation = computeMetricStates(compiled, events, nowMs);
   const calendarOf = (severity: Severity): CalendarInput | undefined => compiled.policy.severities[severity]?.calendar ?? compiled.policy.calendar;

@@ -11,6 +11,7 @@ import { SEVERITIES } from '../core/types.ts';
 import type { CustomerSpec, PolicyRule } from '../core/agreements.ts';
 import { CUSTOMER_MATCH_FIELDS, RULE_CONDITIONS } from '../core/agreements.ts';
 import { listCustomers, listPolicyRules, replaceCustomers, replacePolicyRules } from '../store/agreements-repo.ts';
+import { forgetAgreementContext } from './agreement-cache.ts';
 import { reassignCases } from './agreements.ts';
 import { formatPath, validatePolicy, validateWith } from '../core/validate.ts';
 import type { Db } from '../store/db.ts';
@@ -267,6 +268,8 @@ export function auditedConnection(
 export async function applyConfig(handle: { db: Db }, raw: unknown, now: () => number = Date.now, options: ApplyOptions = {}): Promise<ApplySummary> {
   const valid = await validateConfig(handle.db, raw);
   const actor = options.actor ?? { name: 'cli' };
+  // Once it has run, this process's case views load the agreements afresh (agreement-cache.ts);
+  // after a failure too: that changed nothing, and forgetting costs one reload.
   return withTransaction(handle, async (tx) => {
     const summary: ApplySummary = { policies: [], connections: [], warnings: valid.warnings, customers: 'absent', rules: 'absent', reevaluated: { checked: 0, reassigned: 0, changed: 0 } };
     const audit: AuditEntryInput[] = [];
@@ -344,7 +347,7 @@ export async function applyConfig(handle: { db: Db }, raw: unknown, now: () => n
     }
     await appendAuditEntries(tx, audit);
     return summary;
-  });
+  }).finally(() => forgetAgreementContext(handle.db));
 }
 
 function sortMappings(mappings: readonly { rawPriority: string; severity: Severity }[]) {

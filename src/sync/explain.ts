@@ -8,8 +8,10 @@ import { findCase, getCaseEvents } from '../store/cases-repo.ts';
 import type { Db } from '../store/db.ts';
 import type { CaseEvent } from '../core/types.ts';
 import type { Connection } from '../store/connections-repo.ts';
+import type { AgreementContextSource } from './agreement-cache.ts';
+import { freshAgreementContext } from './agreement-cache.ts';
 import type { ResolvedAgreement } from './agreements.ts';
-import { agreementFor, loadAgreementContext } from './agreements.ts';
+import { agreementFor } from './agreements.ts';
 import { findConnection } from './connection.ts';
 import { toCoreEvents } from './evaluate.ts';
 
@@ -38,8 +40,13 @@ export interface CaseWithAgreement {
   events: CaseEvent[];
 }
 
-export async function loadCaseWithAgreement(db: Db, stored: StoredCase): Promise<CaseWithAgreement> {
-  const context = await loadAgreementContext(db);
+/** Where the agreement context comes from: loaded afresh unless a view passes its recent copy (agreement-cache.ts). */
+export interface AgreementOptions {
+  agreements?: AgreementContextSource;
+}
+
+export async function loadCaseWithAgreement(db: Db, stored: StoredCase, options: AgreementOptions = {}): Promise<CaseWithAgreement> {
+  const context = await (options.agreements ?? freshAgreementContext)(db, stored.connectionId);
   const entry = context.connections.get(stored.connectionId)!;
   const agreement = agreementFor(context, entry.connection, stored.attributes ?? {});
   if (!agreement) throw new CaseNotFoundError(`connection "${entry.connection.name}" has no policy`);
@@ -47,8 +54,8 @@ export async function loadCaseWithAgreement(db: Db, stored: StoredCase): Promise
   return { connection: entry.connection, agreement, events };
 }
 
-export async function explainCaseRecord(db: Db, stored: StoredCase, nowMs: number): Promise<CaseExplanation> {
-  const { connection, agreement, events } = await loadCaseWithAgreement(db, stored);
+export async function explainCaseRecord(db: Db, stored: StoredCase, nowMs: number, options: AgreementOptions = {}): Promise<CaseExplanation> {
+  const { connection, agreement, events } = await loadCaseWithAgreement(db, stored, options);
   const explanation = explainCase(agreement.policy, events, nowMs);
   return {
     case: { id: stored.id, externalKey: stored.externalKey, url: stored.url, title: stored.title, status: stored.status, rawPriority: stored.rawPriority, connection: connection.name },

@@ -34,22 +34,18 @@ export function qshRequestOf(req: { method: string; path: string; query: unknown
  */
 export function requireConnectJwt(deps: AreaDeps, options: { allowContext: boolean }): RequestHandler {
   return async (req, res, next) => {
-    try {
-      const token = tokenOf(req.get('authorization'), (req.query as Record<string, unknown>)['jwt']);
-      if (token === null) throw new HttpError(401, 'unauthenticated', 'a Connect JWT is required (Authorization: JWT <token>, or ?jwt=)');
-      const verified = await verifyHostJwt(token, {
-        request: qshRequestOf(req),
-        baseUrl: deps.baseUrl,
-        nowMs: deps.now(),
-        allowContext: options.allowContext,
-        findTenant: (clientKey) => getJiraConnectTenant(deps.db, clientKey),
-      });
-      if (!verified.ok) throw new HttpError(verified.status, 'invalid_jwt', verified.reason);
-      res.locals[LOCALS_KEY] = verified.value satisfies ConnectAuth;
-      next();
-    } catch (error) {
-      next(error);
-    }
+    const token = tokenOf(req.get('authorization'), (req.query as Record<string, unknown>)['jwt']);
+    if (token === null) throw new HttpError(401, 'unauthenticated', 'a Connect JWT is required (Authorization: JWT <token>, or ?jwt=)');
+    const verified = await verifyHostJwt(token, {
+      request: qshRequestOf(req),
+      baseUrl: deps.baseUrl,
+      nowMs: deps.now(),
+      allowContext: options.allowContext,
+      findTenant: (clientKey) => getJiraConnectTenant(deps.db, clientKey),
+    });
+    if (!verified.ok) throw new HttpError(verified.status, 'invalid_jwt', verified.reason);
+    res.locals[LOCALS_KEY] = verified.value satisfies ConnectAuth;
+    next();
   };
 }
 

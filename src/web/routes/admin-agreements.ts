@@ -165,7 +165,7 @@ export function adminAgreementRoutes(deps: AreaDeps): Router {
   const router = Router();
   const admins = requireRole('admin');
   const { db } = deps;
-  const { viewOf, contextOf, send, wrap } = adminKit(deps);
+  const { viewOf, contextOf, send } = adminKit(deps);
   const connectionNames = async () => (await listConnections(db)).map((c) => c.name);
   const policyNames = async () => (await listPolicies(db)).map((p) => p.name);
 
@@ -182,16 +182,16 @@ export function adminAgreementRoutes(deps: AreaDeps): Router {
 
   // ------------------------------------------------------------ customers
 
-  router.get('/admin/customers', admins, wrap(async (req, res) => {
+  router.get('/admin/customers', admins, async (req, res) => {
     const counts = await agreementCaseCounts(db);
     const customers = (await listCustomers(db)).map((customer) => ({ customer, cases: counts.byCustomer.get(customer.id) ?? 0 }));
     send(res, 200, customersListPage(viewOf(res), { customers, noCustomer: counts.noCustomer, notice: noticeOf(req) }));
-  }));
+  });
 
-  router.get('/admin/customers/new', admins, wrap(async (_req, res) => {
+  router.get('/admin/customers/new', admins, async (_req, res) => {
     const count = (await listCustomers(db)).length + 1;
     send(res, 200, customerFormPage(viewOf(res), { id: null, values: customerFormFrom(null, null), connections: await connectionNames(), count, errors: {}, preview: null }));
-  }));
+  });
 
   async function postCustomer(req: Request, res: Response, id: number | null, count: number): Promise<void> {
     const form = readCustomerForm(req, count);
@@ -214,35 +214,35 @@ export function adminAgreementRoutes(deps: AreaDeps): Router {
     }
   }
 
-  router.post('/admin/customers', admins, wrap(async (req, res) => postCustomer(req, res, null, (await listCustomers(db)).length + 1)));
+  router.post('/admin/customers', admins, async (req, res) => postCustomer(req, res, null, (await listCustomers(db)).length + 1));
 
-  router.get('/admin/customers/:id', admins, wrap(async (req, res) => {
+  router.get('/admin/customers/:id', admins, async (req, res) => {
     const { entry: customer, index, count } = await loadCustomer(req);
     send(res, 200, customerFormPage(viewOf(res), { id: customer.id, values: customerFormFrom(customer, index), connections: await connectionNames(), count, errors: {}, preview: null }));
-  }));
+  });
 
-  router.post('/admin/customers/:id', admins, wrap(async (req, res) => {
+  router.post('/admin/customers/:id', admins, async (req, res) => {
     const { entry, count } = await loadCustomer(req);
     await postCustomer(req, res, entry.id, count);
-  }));
+  });
 
   // ------------------------------------------------------------ rules
 
-  router.get('/admin/rules', admins, wrap(async (req, res) => {
+  router.get('/admin/rules', admins, async (req, res) => {
     const counts = await agreementCaseCounts(db);
     const rules = (await listPolicyRules(db)).map((rule) => ({ rule, cases: counts.byRule.get(rule.id) ?? 0 }));
     const policyOf = new Map((await listPolicies(db)).map((p) => [p.id, p.name]));
     const defaults = (await listConnections(db)).map((c) => ({ connectionId: c.id, connection: c.name, policy: c.policyId === null ? null : (policyOf.get(c.policyId) ?? null), cases: counts.defaultByConnection.get(c.id) ?? 0 }));
     send(res, 200, rulesListPage(viewOf(res), { rules, defaults, notice: noticeOf(req) }));
-  }));
+  });
 
   const ruleChoices = async () => ({ policies: await policyNames(), connections: await connectionNames(), customers: (await listCustomers(db)).map((c) => c.name) });
 
-  router.get('/admin/rules/new', admins, wrap(async (_req, res) => {
+  router.get('/admin/rules/new', admins, async (_req, res) => {
     const choices = await ruleChoices();
     const count = (await listPolicyRules(db)).length + 1;
     send(res, 200, ruleFormPage(viewOf(res), { id: null, values: ruleFormFrom(null, null, choices.policies[0] ?? ''), ...choices, count, errors: {}, preview: null }));
-  }));
+  });
 
   async function postRule(req: Request, res: Response, id: number | null, count: number): Promise<void> {
     const form = readRuleForm(req, count);
@@ -260,17 +260,17 @@ export function adminAgreementRoutes(deps: AreaDeps): Router {
     }
   }
 
-  router.post('/admin/rules', admins, wrap(async (req, res) => postRule(req, res, null, (await listPolicyRules(db)).length + 1)));
+  router.post('/admin/rules', admins, async (req, res) => postRule(req, res, null, (await listPolicyRules(db)).length + 1));
 
-  router.get('/admin/rules/:id', admins, wrap(async (req, res) => {
+  router.get('/admin/rules/:id', admins, async (req, res) => {
     const { entry: rule, index, count } = await loadRule(req);
     send(res, 200, ruleFormPage(viewOf(res), { id: rule.id, values: ruleFormFrom(rule, index, rule.policy), ...(await ruleChoices()), count, errors: {}, preview: null }));
-  }));
+  });
 
-  router.post('/admin/rules/:id', admins, wrap(async (req, res) => {
+  router.post('/admin/rules/:id', admins, async (req, res) => {
     const { entry, count } = await loadRule(req);
     await postRule(req, res, entry.id, count);
-  }));
+  });
 
   // ------------------------------------------------------------ moves and deletes, previewed first
 
@@ -298,9 +298,9 @@ export function adminAgreementRoutes(deps: AreaDeps): Router {
     }
 
     // The list's buttons post intent=preview; the confirmation page posts intent=save.
-    router.post(`/admin/${kind}/:id/move`, admins, wrap((req, res) => confirmOrSave(req, res, 'move', str(body(req)['intent']) === 'save')));
-    router.get(`/admin/${kind}/:id/delete`, admins, wrap((req, res) => confirmOrSave(req, res, 'delete', false)));
-    router.post(`/admin/${kind}/:id/delete`, admins, wrap((req, res) => confirmOrSave(req, res, 'delete', str(body(req)['intent']) !== 'preview')));
+    router.post(`/admin/${kind}/:id/move`, admins, (req, res) => confirmOrSave(req, res, 'move', str(body(req)['intent']) === 'save'));
+    router.get(`/admin/${kind}/:id/delete`, admins, (req, res) => confirmOrSave(req, res, 'delete', false));
+    router.post(`/admin/${kind}/:id/delete`, admins, (req, res) => confirmOrSave(req, res, 'delete', str(body(req)['intent']) !== 'preview'));
   }
 
   return router;

@@ -328,7 +328,7 @@ function policyFieldOf(name: string) {
 
 // ---------------------------------------------------------------- the router
 
-/** What every admin router needs: the page's user and CSRF token, the verbs' context, sending a page, async handlers. */
+/** What every admin router needs: the page's user and CSRF token, the verbs' context, sending a page. */
 export function adminKit(deps: AreaDeps) {
   const viewOf = (res: Response): AdminView => {
     const auth = requireAuth(res);
@@ -339,14 +339,7 @@ export function adminKit(deps: AreaDeps) {
     return { handle: deps.handle, now: deps.now, actor: { name: user.email, userId: user.id }, ...(deps.queue ? { queue: deps.queue } : {}) };
   };
   const send = (res: Response, status: number, page: string) => void res.status(status).type('html').send(page);
-  const wrap = (fn: (req: Request, res: Response) => Promise<void>) => async (req: Request, res: Response, next: (e?: unknown) => void) => {
-    try {
-      await fn(req, res);
-    } catch (error) {
-      next(error);
-    }
-  };
-  return { viewOf, contextOf, send, wrap };
+  return { viewOf, contextOf, send };
 }
 
 export function adminRoutes(deps: AreaDeps): Router {
@@ -354,7 +347,7 @@ export function adminRoutes(deps: AreaDeps): Router {
   const admins = requireRole('admin');
   const { db } = deps;
 
-  const { viewOf, contextOf, send, wrap } = adminKit(deps);
+  const { viewOf, contextOf, send } = adminKit(deps);
   const policyNames = async () => (await listPolicies(db)).map((p) => p.name);
   const policyNameOf = async (c: Connection) => (c.policyId === null ? '' : ((await getPolicy(db, c.policyId))?.name ?? ''));
 
@@ -377,7 +370,7 @@ export function adminRoutes(deps: AreaDeps): Router {
     return rows;
   }
 
-  router.get('/admin', admins, wrap(async (_req, res) => {
+  router.get('/admin', admins, async (_req, res) => {
     const rows = await connectionRows();
     const deadLetters = deps.queue ? (await deps.queue.listDeadLetters()).length : null;
     send(res, 200, overviewPage(viewOf(res), {
@@ -388,20 +381,20 @@ export function adminRoutes(deps: AreaDeps): Router {
       failedSyncs: await countFailedSyncRuns(db, new Date(deps.now() - 24 * 3600_000)),
       deadLetters,
     }));
-  }));
+  });
 
   // ------------------------------------------------------------ connections
 
-  router.get('/admin/connections', admins, wrap(async (req, res) => {
+  router.get('/admin/connections', admins, async (req, res) => {
     send(res, 200, connectionsListPage(viewOf(res), await connectionRows(), { notice: noticeOf(req) }));
-  }));
+  });
 
-  router.get('/admin/connections/new', admins, wrap(async (req, res) => {
+  router.get('/admin/connections/new', admins, async (req, res) => {
     const requested = str(req.query['source']);
     const source: Source = (SOURCES as readonly string[]).includes(requested) ? (requested as Source) : 'github';
     const policies = await policyNames();
     send(res, 200, connectionFormPage(viewOf(res), { id: null, values: connectionFormFrom(null, source, policies[0] ?? ''), policies, errors: {}, warnings: policies.length === 0 ? ['there is no policy yet: create one first (Policies)'] : [] }));
-  }));
+  });
 
   async function postConnection(req: Request, res: Response, existing: Connection | null): Promise<void> {
     const form = readConnectionForm(req, existing);
@@ -421,7 +414,7 @@ export function adminRoutes(deps: AreaDeps): Router {
     }
   }
 
-  router.post('/admin/connections', admins, wrap((req, res) => postConnection(req, res, null)));
+  router.post('/admin/connections', admins, (req, res) => postConnection(req, res, null));
 
   const loadConnection = async (req: Request): Promise<Connection> => {
     const connection = await getConnection(db, parseId(req));
@@ -429,20 +422,20 @@ export function adminRoutes(deps: AreaDeps): Router {
     return connection;
   };
 
-  router.get('/admin/connections/:id', admins, wrap(async (req, res) => {
+  router.get('/admin/connections/:id', admins, async (req, res) => {
     const c = await loadConnection(req);
     send(res, 200, connectionFormPage(viewOf(res), { id: c.id, values: connectionFormFrom(c, c.source, await policyNameOf(c)), policies: await policyNames(), errors: {} }));
-  }));
+  });
 
-  router.post('/admin/connections/:id', admins, wrap(async (req, res) => postConnection(req, res, await loadConnection(req))));
+  router.post('/admin/connections/:id', admins, async (req, res) => postConnection(req, res, await loadConnection(req)));
 
-  router.post('/admin/connections/:id/test', admins, wrap(async (req, res) => {
+  router.post('/admin/connections/:id/test', admins, async (req, res) => {
     const c = await loadConnection(req);
     const result = await testConnection(db, c.id, { ...(deps.env ? { env: deps.env } : {}) });
     send(res, result.ok ? 200 : 502, connectionsListPage(viewOf(res), await connectionRows(), { testResult: { name: c.name, result } }));
-  }));
+  });
 
-  router.post('/admin/connections/:id/enabled', admins, wrap(async (req, res) => {
+  router.post('/admin/connections/:id/enabled', admins, async (req, res) => {
     const c = await loadConnection(req);
     const value = str(body(req)['enabled']);
     if (value !== 'true' && value !== 'false') {
@@ -457,25 +450,25 @@ export function adminRoutes(deps: AreaDeps): Router {
       return;
     }
     res.redirect(303, `/admin/connections?notice=${value === 'true' ? 'connection-resumed' : 'connection-paused'}`);
-  }));
+  });
 
-  router.get('/admin/connections/:id/delete', admins, wrap(async (req, res) => {
+  router.get('/admin/connections/:id/delete', admins, async (req, res) => {
     const c = await loadConnection(req);
     send(res, 200, deleteConnectionPage(viewOf(res), c, (await caseCountsByConnection(db)).get(c.id)?.cases ?? 0));
-  }));
+  });
 
-  router.post('/admin/connections/:id/delete', admins, wrap(async (req, res) => {
+  router.post('/admin/connections/:id/delete', admins, async (req, res) => {
     const deleted = await deleteConnectionAudited(contextOf(res), parseId(req));
     if (!deleted) throw new HttpError(404, 'not_found', `no connection with id ${String(req.params['id'])}`);
     res.redirect(303, '/admin/connections?notice=connection-deleted');
-  }));
+  });
 
-  router.post('/admin/connections/:id/sync', admins, wrap(async (req, res) => {
+  router.post('/admin/connections/:id/sync', admins, async (req, res) => {
     const c = await loadConnection(req);
     if (!deps.queue) throw new HttpError(503, 'no_queue', 'this process has no job queue: run `sla-sync sync` or start a worker');
     await deps.queue.send('sync', { connectionId: c.id });
     res.redirect(303, `${str(body(req)['back']) === 'jobs' ? '/admin/jobs' : '/admin/connections'}?notice=sync-queued`);
-  }));
+  });
 
   // ------------------------------------------------------------ priority mappings
 
@@ -506,9 +499,9 @@ export function adminRoutes(deps: AreaDeps): Router {
     }));
   }
 
-  router.get('/admin/connections/:id/mapping', admins, wrap(async (req, res) => renderMapping(res, await loadConnection(req), 200, { notice: noticeOf(req) })));
+  router.get('/admin/connections/:id/mapping', admins, async (req, res) => renderMapping(res, await loadConnection(req), 200, { notice: noticeOf(req) }));
 
-  router.post('/admin/connections/:id/mapping', admins, wrap(async (req, res) => {
+  router.post('/admin/connections/:id/mapping', admins, async (req, res) => {
     const c = await loadConnection(req);
     const b = body(req);
     const errors: FieldErrors = {};
@@ -547,19 +540,19 @@ export function adminRoutes(deps: AreaDeps): Router {
       if (!(error instanceof ConfigError)) throw error;
       return renderMapping(res, c, 400, { ...formState, errors: fieldErrors(error.errors, () => 'form') });
     }
-  }));
+  });
 
   // ------------------------------------------------------------ policies
 
-  router.get('/admin/policies', admins, wrap(async (req, res) => {
+  router.get('/admin/policies', admins, async (req, res) => {
     const connections = await listConnections(db);
     const policies = (await listPolicies(db)).map((policy) => ({ policy, connections: connections.filter((c) => c.policyId === policy.id).map((c) => c.name) }));
     send(res, 200, policiesListPage(viewOf(res), policies, noticeOf(req)));
-  }));
+  });
 
-  router.get('/admin/policies/new', admins, wrap(async (_req, res) => {
+  router.get('/admin/policies/new', admins, async (_req, res) => {
     send(res, 200, policyFormPage(viewOf(res), { id: null, values: policyFormFrom('', null), zones: ZONES, errors: {}, preview: null }));
-  }));
+  });
 
   const loadPolicy = async (req: Request) => {
     const policy = await getPolicy(db, parseId(req));
@@ -588,23 +581,23 @@ export function adminRoutes(deps: AreaDeps): Router {
     }
   }
 
-  router.post('/admin/policies', admins, wrap((req, res) => postPolicy(req, res, null)));
+  router.post('/admin/policies', admins, (req, res) => postPolicy(req, res, null));
 
-  router.get('/admin/policies/:id', admins, wrap(async (req, res) => {
+  router.get('/admin/policies/:id', admins, async (req, res) => {
     const p = await loadPolicy(req);
     send(res, 200, policyFormPage(viewOf(res), { id: p.id, values: policyFormFrom(p.name, p.definition), zones: ZONES, errors: {}, preview: null }));
-  }));
+  });
 
-  router.post('/admin/policies/:id', admins, wrap((req, res) => postPolicy(req, res, parseId(req))));
+  router.post('/admin/policies/:id', admins, (req, res) => postPolicy(req, res, parseId(req)));
 
   const usersOf = async (policyId: number) => (await listConnections(db)).filter((c) => c.policyId === policyId).map((c) => c.name);
 
-  router.get('/admin/policies/:id/delete', admins, wrap(async (req, res) => {
+  router.get('/admin/policies/:id/delete', admins, async (req, res) => {
     const p = await loadPolicy(req);
     send(res, 200, deletePolicyPage(viewOf(res), p, await usersOf(p.id), null));
-  }));
+  });
 
-  router.post('/admin/policies/:id/delete', admins, wrap(async (req, res) => {
+  router.post('/admin/policies/:id/delete', admins, async (req, res) => {
     const p = await loadPolicy(req);
     const outcome = await deletePolicyAudited(contextOf(res), p.id);
     if (outcome === 'not_found') throw new HttpError(404, 'not_found', `no policy with id ${p.id}`);
@@ -613,20 +606,20 @@ export function adminRoutes(deps: AreaDeps): Router {
       return;
     }
     res.redirect(303, '/admin/policies?notice=policy-deleted');
-  }));
+  });
 
   // ------------------------------------------------------------ audit log, syncs and jobs
 
   const AUDIT_PAGE = 100;
-  router.get('/admin/audit', admins, wrap(async (req, res) => {
+  router.get('/admin/audit', admins, async (req, res) => {
     const entity = str(req.query['entity']) || null;
     const before = Number(str(req.query['before']));
     const entries = await listAuditEntries(db, { limit: AUDIT_PAGE + 1, ...(entity ? { entity } : {}), ...(Number.isInteger(before) && before > 0 ? { beforeId: before } : {}) });
     const shown = entries.slice(0, AUDIT_PAGE);
     send(res, 200, auditPage(viewOf(res), { entries: shown, entity, entities: ['connection', 'mapping', 'policy', 'customers', 'rules'], nextBeforeId: entries.length > AUDIT_PAGE ? shown[shown.length - 1]!.id : null }));
-  }));
+  });
 
-  router.get('/admin/jobs', admins, wrap(async (req, res) => {
+  router.get('/admin/jobs', admins, async (req, res) => {
     const runs = await latestSyncRuns(db);
     const rows = [];
     for (const c of await listConnections(db)) {
@@ -634,7 +627,7 @@ export function adminRoutes(deps: AreaDeps): Router {
     }
     const deadLetters = deps.queue ? await deps.queue.listDeadLetters({ limit: 200 }) : null;
     send(res, 200, jobsPage(viewOf(res), { runs: rows, deadLetters: deadLetters ? [...deadLetters].reverse() : null, notice: noticeOf(req) }));
-  }));
+  });
 
   return router;
 }

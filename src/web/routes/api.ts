@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { validateWith } from '../../core/validate.ts';
 import { getCase } from '../../store/cases-repo.ts';
 import type { Db } from '../../store/db.ts';
+import { recentAgreementContext } from '../../sync/agreement-cache.ts';
 import { CaseNotFoundError, explainCaseRecord } from '../../sync/explain.ts';
 import type { ComplianceReportQuery } from '../../sync/report.ts';
 import { complianceCsv, complianceReport, parseReportInstant, parseReportQuery } from '../../sync/report.ts';
@@ -42,6 +43,8 @@ export function apiRoutes(deps: ApiDeps): Router {
   const router = Router();
   const managers = requireRole('admin', 'manager');
   const everyone = requireRole(...ANY_ROLE);
+  // Explanations are asked for one case at a time: the agreement context is reused a few seconds.
+  const agreements = recentAgreementContext(deps.now);
 
   router.get('/api/me', everyone, (_req, res) => {
     const auth = requireAuth(res);
@@ -49,25 +52,17 @@ export function apiRoutes(deps: ApiDeps): Router {
     res.json({ ...auth.user, via: auth.via, ...(auth.via === 'session' ? { csrfToken: auth.session.csrfToken, sessionExpiresAt: auth.session.expiresAt } : {}) });
   });
 
-  router.get('/api/reports/compliance', managers, async (req, res, next) => {
-    try {
-      res.json(await complianceReport(deps.db, reportQuery(req)));
-    } catch (error) {
-      next(error);
-    }
+  router.get('/api/reports/compliance', managers, async (req, res) => {
+    res.json(await complianceReport(deps.db, reportQuery(req)));
   });
 
-  router.get('/api/reports/compliance.csv', managers, async (req, res, next) => {
-    try {
-      const report = await complianceReport(deps.db, reportQuery(req));
-      const day = (iso: string) => iso.slice(0, 10);
-      res
-        .type('text/csv; charset=utf-8')
-        .attachment(`compliance-${report.groupBy}-${day(report.from)}-${day(report.to)}.csv`)
-        .send(complianceCsv(report));
-    } catch (error) {
-      next(error);
-    }
+  router.get('/api/reports/compliance.csv', managers, async (req, res) => {
+    const report = await complianceReport(deps.db, reportQuery(req));
+    const day = (iso: string) => iso.slice(0, 10);
+    res
+      .type('text/csv; charset=utf-8')
+      .attachment(`compliance-${report.groupBy}-${day(report.from)}-${day(report.to)}.csv`)
+      .send(complianceCsv(report));
   });
 
   router.get('/api/cases/:id/explain', everyone, async (req, res, next) => {
@@ -79,7 +74,7 @@ export function apiRoutes(deps: ApiDeps): Router {
       const stored = await getCase(deps.db, params.value.id);
       if (!stored) throw new HttpError(404, 'not_found', `no case with id ${params.value.id}`);
       const nowMs = query.value.now === undefined ? deps.now() : parseReportInstant(query.value.now);
-      res.json(await explainCaseRecord(deps.db, stored, nowMs));
+      res.json(await explainCaseRecord(deps.db, stored, nowMs, { agreements }));
     } catch (error) {
       next(error instanceof CaseNotFoundError ? new HttpError(409, 'no_policy', error.message) : error);
     }

@@ -52,61 +52,49 @@ export function authRoutes(deps: AuthRouteDeps): Router {
 
   router.get('/signin', toSetupOnFreshInstall, (req, res) => sendForm(req, res, 200));
 
-  router.post('/signin', async (req, res, next) => {
-    try {
-      const cookieToken = readCookie(req, SIGNIN_CSRF_COOKIE);
-      const formToken = submittedCsrfToken(req.body, undefined);
-      if (!cookieToken || !formToken || !sameSecret(cookieToken, formToken)) {
-        sendForm(req, res, 403, { error: 'The form expired or was not sent from this site: please sign in again.' });
-        return;
-      }
-      const body = signInBody.safeParse(req.body);
-      if (!body.success) {
-        const issue = body.error.issues[0]!;
-        const email = typeof req.body?.email === 'string' ? (req.body.email as string) : undefined;
-        sendForm(req, res, 400, { ...(email ? { email } : {}), error: `${String(issue.path[0])}: ${issue.message}` });
-        return;
-      }
-      const result = await signIn(deps.db, { ...body.data, ip: req.ip ?? req.socket.remoteAddress ?? 'unknown' }, { nowMs: deps.now(), policy: deps.signIn });
-      if (!result.ok) {
-        if (result.reason === 'rate_limited') {
-          res.set('Retry-After', String(result.retryAfterSeconds));
-          sendForm(req, res, 429, { email: body.data.email, error: `Too many failed sign-ins: try again in ${minutes(result.retryAfterSeconds)} minute(s).` });
-        } else {
-          sendForm(req, res, 401, { email: body.data.email, error: 'Wrong e-mail or password.' });
-        }
-        return;
-      }
-      // A session this browser already had ends: one browser, one session.
-      const previous = readCookie(req, SESSION_COOKIE);
-      if (previous) await deleteSession(deps.db, secretDigest(previous));
-      res.clearCookie(SIGNIN_CSRF_COOKIE, cookieOptions(req, { path: '/signin' }));
-      res.cookie(SESSION_COOKIE, result.sessionToken, cookieOptions(req, { maxAge: result.expiresAt.getTime() - deps.now() }));
-      res.redirect(303, safeNext(req.query['next']) ?? '/');
-    } catch (error) {
-      next(error);
+  router.post('/signin', async (req, res) => {
+    const cookieToken = readCookie(req, SIGNIN_CSRF_COOKIE);
+    const formToken = submittedCsrfToken(req.body, undefined);
+    if (!cookieToken || !formToken || !sameSecret(cookieToken, formToken)) {
+      sendForm(req, res, 403, { error: 'The form expired or was not sent from this site: please sign in again.' });
+      return;
     }
+    const body = signInBody.safeParse(req.body);
+    if (!body.success) {
+      const issue = body.error.issues[0]!;
+      const email = typeof req.body?.email === 'string' ? (req.body.email as string) : undefined;
+      sendForm(req, res, 400, { ...(email ? { email } : {}), error: `${String(issue.path[0])}: ${issue.message}` });
+      return;
+    }
+    const result = await signIn(deps.db, { ...body.data, ip: req.ip ?? req.socket.remoteAddress ?? 'unknown' }, { nowMs: deps.now(), policy: deps.signIn });
+    if (!result.ok) {
+      if (result.reason === 'rate_limited') {
+        res.set('Retry-After', String(result.retryAfterSeconds));
+        sendForm(req, res, 429, { email: body.data.email, error: `Too many failed sign-ins: try again in ${minutes(result.retryAfterSeconds)} minute(s).` });
+      } else {
+        sendForm(req, res, 401, { email: body.data.email, error: 'Wrong e-mail or password.' });
+      }
+      return;
+    }
+    // A session this browser already had ends: one browser, one session.
+    const previous = readCookie(req, SESSION_COOKIE);
+    if (previous) await deleteSession(deps.db, secretDigest(previous));
+    res.clearCookie(SIGNIN_CSRF_COOKIE, cookieOptions(req, { path: '/signin' }));
+    res.cookie(SESSION_COOKIE, result.sessionToken, cookieOptions(req, { maxAge: result.expiresAt.getTime() - deps.now() }));
+    res.redirect(303, safeNext(req.query['next']) ?? '/');
   });
 
-  router.post('/signout', requireRole(...ANY_ROLE), async (req, res, next) => {
-    try {
-      const auth = requireAuth(res);
-      if (auth.via === 'session') await deleteSession(deps.db, auth.session.tokenHash);
-      res.clearCookie(SESSION_COOKIE, cookieOptions(req));
-      res.redirect(303, '/signin');
-    } catch (error) {
-      next(error);
-    }
+  router.post('/signout', requireRole(...ANY_ROLE), async (req, res) => {
+    const auth = requireAuth(res);
+    if (auth.via === 'session') await deleteSession(deps.db, auth.session.tokenHash);
+    res.clearCookie(SESSION_COOKIE, cookieOptions(req));
+    res.redirect(303, '/signin');
   });
 
-  router.get('/', toSetupOnFreshInstall, requireRole(...ANY_ROLE), async (_req, res, next) => {
-    try {
-      const auth = requireAuth(res);
-      const attention = await openAtRiskList(deps.db, { limit: 50, offset: 0 });
-      res.type('html').send(homePage(auth.user, auth.via === 'session' ? auth.session.csrfToken : null, attention));
-    } catch (error) {
-      next(error);
-    }
+  router.get('/', toSetupOnFreshInstall, requireRole(...ANY_ROLE), async (_req, res) => {
+    const auth = requireAuth(res);
+    const attention = await openAtRiskList(deps.db, { limit: 50, offset: 0 });
+    res.type('html').send(homePage(auth.user, auth.via === 'session' ? auth.session.csrfToken : null, attention));
   });
 
   return router;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { validateWith } from '../../core/validate.ts';
 import { getCase } from '../../store/cases-repo.ts';
 import type { StoredCase } from '../../store/cases-repo.ts';
+import { recentAgreementContext } from '../../sync/agreement-cache.ts';
 import { caseSlaView } from '../../sync/case-sla.ts';
 import { CaseNotFoundError, explainCaseRecord } from '../../sync/explain.ts';
 import { requireAuth } from '../auth/context.ts';
@@ -19,6 +20,8 @@ const caseParams = z.strictObject({ id: z.coerce.number({ error: 'is not a case 
 export function caseRoutes(deps: AreaDeps): Router {
   const router = Router();
   const everyone = requireRole(...ANY_ROLE);
+  // The case page's countdown reloads its JSON: the agreement context is reused a few seconds.
+  const agreements = recentAgreementContext(deps.now);
 
   async function caseOf(req: Request): Promise<StoredCase> {
     const params = validateWith(caseParams, req.params);
@@ -32,7 +35,7 @@ export function caseRoutes(deps: AreaDeps): Router {
   router.get('/api/cases/:id/sla', everyone, async (req, res, next) => {
     try {
       const stored = await caseOf(req);
-      res.set('Cache-Control', 'no-store').json(await caseSlaView(deps.db, stored, deps.now(), { explainUrl: `/cases/${stored.id}#explain` }));
+      res.set('Cache-Control', 'no-store').json(await caseSlaView(deps.db, stored, deps.now(), { explainUrl: `/cases/${stored.id}#explain`, agreements }));
     } catch (error) {
       next(noPolicy(error));
     }
@@ -41,7 +44,7 @@ export function caseRoutes(deps: AreaDeps): Router {
   router.get('/cases/:id', everyone, async (req, res, next) => {
     try {
       const auth = requireAuth(res);
-      const explanation = await explainCaseRecord(deps.db, await caseOf(req), deps.now());
+      const explanation = await explainCaseRecord(deps.db, await caseOf(req), deps.now(), { agreements });
       res.type('html').send(casePage(explanation, { user: auth.user, csrfToken: auth.via === 'session' ? auth.session.csrfToken : null }));
     } catch (error) {
       next(noPolicy(error));

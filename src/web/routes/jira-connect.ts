@@ -13,6 +13,7 @@ import { getConnection, getConnectionByName, listConnections } from '../../store
 import { linkJiraConnectTenant, listJiraConnectTenants } from '../../store/jira-connect-tenants-repo.ts';
 import { getSyncCursor } from '../../store/sync-cursors-repo.ts';
 import { recordWebhookDelivery } from '../../store/webhook-deliveries-repo.ts';
+import { recentAgreementContext } from '../../sync/agreement-cache.ts';
 import { caseSlaView } from '../../sync/case-sla.ts';
 import { CaseNotFoundError, explainCaseRecord } from '../../sync/explain.ts';
 import { authenticate } from '../auth/authenticate.ts';
@@ -50,6 +51,8 @@ export function jiraConnectRoutes(deps: AreaDeps): Router {
   const signedByJira = requireConnectJwt(deps, { allowContext: false });
   // The JSON the panel's pages fetch from their iframe may come with a context JWT (AP.context.getToken()).
   const signedOrContext = requireConnectJwt(deps, { allowContext: true });
+  // The panel loads on every issue view: the agreement context is reused a few seconds.
+  const agreements = recentAgreementContext(deps.now);
 
   /** The case of this issue in the tenant's own connection; null when it has none (or is another tenant's). */
   async function caseOfIssue(req: Request, auth: ConnectAuth): Promise<StoredCase | null> {
@@ -85,53 +88,41 @@ export function jiraConnectRoutes(deps: AreaDeps): Router {
     res.type('image/svg+xml').set('Cache-Control', 'public, max-age=86400').send(ICON_SVG);
   });
 
-  router.post('/jira/lifecycle/installed', json, async (req, res, next) => {
-    try {
-      await handleInstalled(req, lifecycle);
-      res.status(204).end();
-    } catch (error) {
-      next(error);
-    }
+  router.post('/jira/lifecycle/installed', json, async (req, res) => {
+    await handleInstalled(req, lifecycle);
+    res.status(204).end();
   });
 
-  router.post('/jira/lifecycle/uninstalled', json, async (req, res, next) => {
-    try {
-      await handleUninstalled(req, lifecycle);
-      res.status(204).end();
-    } catch (error) {
-      next(error);
-    }
+  router.post('/jira/lifecycle/uninstalled', json, async (req, res) => {
+    await handleUninstalled(req, lifecycle);
+    res.status(204).end();
   });
 
   // Connect webhooks (declared in the descriptor): the site's JWT, then the same refresh job the
   // REST-mode webhook route queues; answered at once.
-  router.post('/jira/webhooks', signedByJira, json, async (req, res, next) => {
-    try {
-      const { tenant } = connectAuthOf(res);
-      if (tenant.connectionId === null) {
-        res.status(202).json({ accepted: false, reason: 'this Jira site is not linked to an sla-sync connection' });
-        return;
-      }
-      const connection = await getConnection(deps.db, tenant.connectionId);
-      if (!connection) throw new HttpError(404, 'not_found', 'the connection this site was linked to is gone');
-      const event = parseJiraWebhookEvent(req.body, req.get('x-atlassian-webhook-identifier') ?? null);
-      if (!event.ok) {
-        res.status(HTTP_STATUS_OF[event.error.code]).json({ error: event.error.code, message: event.error.message });
-        return;
-      }
-      const { deliveryId, name, refs } = event.value;
-      if (deliveryId !== null && !(await recordWebhookDelivery(deps.db, connection.id, deliveryId))) {
-        res.status(202).json({ accepted: false, duplicate: true, deliveryId });
-        return;
-      }
-      if (refs.length > 0 && connection.enabled) {
-        if (!deps.queue) throw new HttpError(503, 'unavailable', 'no job queue: the refresh cannot be queued');
-        await deps.queue.send('refresh', { connectionId: connection.id, refs });
-      }
-      res.status(202).json({ accepted: true, event: name, refs: refs.length, paused: !connection.enabled });
-    } catch (error) {
-      next(error);
+  router.post('/jira/webhooks', signedByJira, json, async (req, res) => {
+    const { tenant } = connectAuthOf(res);
+    if (tenant.connectionId === null) {
+      res.status(202).json({ accepted: false, reason: 'this Jira site is not linked to an sla-sync connection' });
+      return;
     }
+    const connection = await getConnection(deps.db, tenant.connectionId);
+    if (!connection) throw new HttpError(404, 'not_found', 'the connection this site was linked to is gone');
+    const event = parseJiraWebhookEvent(req.body, req.get('x-atlassian-webhook-identifier') ?? null);
+    if (!event.ok) {
+      res.status(HTTP_STATUS_OF[event.error.code]).json({ error: event.error.code, message: event.error.message });
+      return;
+    }
+    const { deliveryId, name, refs } = event.value;
+    if (deliveryId !== null && !(await recordWebhookDelivery(deps.db, connection.id, deliveryId))) {
+      res.status(202).json({ accepted: false, duplicate: true, deliveryId });
+      return;
+    }
+    if (refs.length > 0 && connection.enabled) {
+      if (!deps.queue) throw new HttpError(503, 'unavailable', 'no job queue: the refresh cannot be queued');
+      await deps.queue.send('refresh', { connectionId: connection.id, refs });
+    }
+    res.status(202).json({ accepted: true, event: name, refs: refs.length, paused: !connection.enabled });
   });
 
   router.get('/jira/panel', signedByJira, async (req, res, next) => {
@@ -148,7 +139,7 @@ export function jiraConnectRoutes(deps: AreaDeps): Router {
         notTracked(res);
         return;
       }
-      const view = await caseSlaView(deps.db, stored, deps.now(), { explainUrl: signedLink(auth, '/jira/explain', stored.externalId) });
+      const view = await caseSlaView(deps.db, stored, deps.now(), { explainUrl: signedLink(auth, '/jira/explain', stored.externalId), agreements });
       res.type('html').send(jiraPanelPage(view));
     } catch (error) {
       next(error instanceof CaseNotFoundError ? new HttpError(409, 'no_policy', error.message) : error);
@@ -166,7 +157,7 @@ export function jiraConnectRoutes(deps: AreaDeps): Router {
         notTracked(res);
         return;
       }
-      const explanation = await explainCaseRecord(deps.db, stored, deps.now());
+      const explanation = await explainCaseRecord(deps.db, stored, deps.now(), { agreements });
       res.type('html').send(
         casePage(explanation, {
           bodyClass: 'embedded',
@@ -189,35 +180,31 @@ export function jiraConnectRoutes(deps: AreaDeps): Router {
       next(error instanceof CaseNotFoundError ? new HttpError(409, 'no_policy', error.message) : error);
     }
   };
-  router.get('/jira/sla', signedOrContext, caseJson((stored, auth) => caseSlaView(deps.db, stored, deps.now(), { explainUrl: signedLink(auth, '/jira/explain', stored.externalId) })));
-  router.get('/jira/explain.json', signedOrContext, caseJson((stored) => explainCaseRecord(deps.db, stored, deps.now())));
+  router.get('/jira/sla', signedOrContext, caseJson((stored, auth) => caseSlaView(deps.db, stored, deps.now(), { explainUrl: signedLink(auth, '/jira/explain', stored.externalId), agreements })));
+  router.get('/jira/explain.json', signedOrContext, caseJson((stored) => explainCaseRecord(deps.db, stored, deps.now(), { agreements })));
 
   // The admin page module: Jira shows it to site admins only (user_is_admin); the JWT's user is
   // checked again with the site (site-admin.ts) before anything is shown.
-  router.get('/jira/admin', signedByJira, async (_req, res, next) => {
-    try {
-      const auth = connectAuthOf(res);
-      allowJiraFraming(res, auth.tenant.baseUrl);
-      res.set('Cache-Control', 'no-store');
-      if (!auth.claims.sub) {
-        res.status(403).type('html').send(jiraAdminRefusal('Not signed in to Jira', 'This page needs a Jira user.'));
-        return;
-      }
-      const role = await jiraUserRole({ siteUrl: auth.tenant.baseUrl, appKey: settings.appKey, sharedSecret: auth.tenant.sharedSecret, accountId: auth.claims.sub });
-      if (!role.ok) {
-        res.status(502).type('html').send(jiraAdminRefusal('Jira did not answer', `Could not check your Jira permissions: ${role.error.message}`));
-        return;
-      }
-      if (role.role !== 'admin') {
-        res.status(403).type('html').send(jiraAdminRefusal('Jira administrators only', 'Only Jira site administrators can see the sla-sync admin page.'));
-        return;
-      }
-      const connection = auth.tenant.connectionId === null ? null : await getConnection(deps.db, auth.tenant.connectionId);
-      const sync = connection ? await getSyncCursor(deps.db, connection.id) : null;
-      res.type('html').send(jiraAdminPage({ tenant: auth.tenant, connection, sync, baseUrl: deps.baseUrl }));
-    } catch (error) {
-      next(error);
+  router.get('/jira/admin', signedByJira, async (_req, res) => {
+    const auth = connectAuthOf(res);
+    allowJiraFraming(res, auth.tenant.baseUrl);
+    res.set('Cache-Control', 'no-store');
+    if (!auth.claims.sub) {
+      res.status(403).type('html').send(jiraAdminRefusal('Not signed in to Jira', 'This page needs a Jira user.'));
+      return;
     }
+    const role = await jiraUserRole({ siteUrl: auth.tenant.baseUrl, appKey: settings.appKey, sharedSecret: auth.tenant.sharedSecret, accountId: auth.claims.sub });
+    if (!role.ok) {
+      res.status(502).type('html').send(jiraAdminRefusal('Jira did not answer', `Could not check your Jira permissions: ${role.error.message}`));
+      return;
+    }
+    if (role.role !== 'admin') {
+      res.status(403).type('html').send(jiraAdminRefusal('Jira administrators only', 'Only Jira site administrators can see the sla-sync admin page.'));
+      return;
+    }
+    const connection = auth.tenant.connectionId === null ? null : await getConnection(deps.db, auth.tenant.connectionId);
+    const sync = connection ? await getSyncCursor(deps.db, connection.id) : null;
+    res.type('html').send(jiraAdminPage({ tenant: auth.tenant, connection, sync, baseUrl: deps.baseUrl }));
   });
 
   // sla-sync admins (signed in to sla-sync, not via Jira) link installed sites to connections.
@@ -233,32 +220,24 @@ export function jiraConnectRoutes(deps: AreaDeps): Router {
       .send(jiraTenantsPage({ tenants: await listJiraConnectTenants(deps.db), connections, ...(error ? { error } : {}), options: { user: auth.user, csrfToken: auth.via === 'session' ? auth.session.csrfToken : null } }));
   }
 
-  router.get('/jira/tenants', signedIn, admins, async (_req, res, next) => {
-    try {
-      await tenantsPage(res);
-    } catch (error) {
-      next(error);
-    }
+  router.get('/jira/tenants', signedIn, admins, async (_req, res) => {
+    await tenantsPage(res);
   });
 
-  router.post('/jira/tenants/:clientKey/link', ...form, admins, async (req, res, next) => {
-    try {
-      const clientKey = String(req.params['clientKey']);
-      const name = typeof req.body?.connection === 'string' ? req.body.connection.trim() : '';
-      let connectionId: number | null = null;
-      if (name !== '') {
-        const connection = await getConnectionByName(deps.db, name);
-        if (!connection || connection.source !== 'jira') {
-          await tenantsPage(res, `connection: "${name}" is not a Jira connection`);
-          return;
-        }
-        connectionId = connection.id;
+  router.post('/jira/tenants/:clientKey/link', ...form, admins, async (req, res) => {
+    const clientKey = String(req.params['clientKey']);
+    const name = typeof req.body?.connection === 'string' ? req.body.connection.trim() : '';
+    let connectionId: number | null = null;
+    if (name !== '') {
+      const connection = await getConnectionByName(deps.db, name);
+      if (!connection || connection.source !== 'jira') {
+        await tenantsPage(res, `connection: "${name}" is not a Jira connection`);
+        return;
       }
-      if (!(await linkJiraConnectTenant(deps.db, clientKey, connectionId, new Date(deps.now())))) throw new HttpError(404, 'not_found', 'no Jira site with that clientKey');
-      res.redirect(303, '/jira/tenants');
-    } catch (error) {
-      next(error);
+      connectionId = connection.id;
     }
+    if (!(await linkJiraConnectTenant(deps.db, clientKey, connectionId, new Date(deps.now())))) throw new HttpError(404, 'not_found', 'no Jira site with that clientKey');
+    res.redirect(303, '/jira/tenants');
   });
 
   return router;

@@ -104,76 +104,48 @@ export function reportsRoutes(deps: AreaDeps): Router {
   const managers = requireRole('admin', 'manager');
   const admins = requireRole('admin');
 
-  router.get('/reports', managers, async (req, res, next) => {
-    try {
-      const auth = requireAuth(res);
-      const query = req.query as Record<string, unknown>;
-      const base = { user: pageUser(auth), csrfToken: csrfOf(auth), form: formOf(query, deps.now()) };
-      const q = validateWith(pageQuerySchema, query);
-      if (!q.ok) {
-        res.status(400).type('html').send(reportPage({ ...base, errors: q.errors }));
-        return;
-      }
-      const { period, previous, next: following } = periodOf(q.value, deps.now());
-      const bucket = q.value.bucket ?? defaultBucket(period);
-      if (bucketsOf(period, bucket).length > MAX_TREND_BUCKETS) {
-        res.status(400).type('html').send(reportPage({ ...base, errors: [`bucket: "${bucket}" gives more than ${MAX_TREND_BUCKETS} points for this period`] }));
-        return;
-      }
-      const overview = await reportOverview(deps.db, { ...period, bucket, listLimit: PAGE_LIST_LIMIT });
-      res.type('html').send(reportPage({ ...base, shown: { ...period, bucket, previous, next: following, overview } }));
-    } catch (error) {
-      next(error);
+  router.get('/reports', managers, async (req, res) => {
+    const auth = requireAuth(res);
+    const query = req.query as Record<string, unknown>;
+    const base = { user: pageUser(auth), csrfToken: csrfOf(auth), form: formOf(query, deps.now()) };
+    const q = validateWith(pageQuerySchema, query);
+    if (!q.ok) {
+      res.status(400).type('html').send(reportPage({ ...base, errors: q.errors }));
+      return;
     }
+    const { period, previous, next } = periodOf(q.value, deps.now());
+    const bucket = q.value.bucket ?? defaultBucket(period);
+    if (bucketsOf(period, bucket).length > MAX_TREND_BUCKETS) {
+      res.status(400).type('html').send(reportPage({ ...base, errors: [`bucket: "${bucket}" gives more than ${MAX_TREND_BUCKETS} points for this period`] }));
+      return;
+    }
+    const overview = await reportOverview(deps.db, { ...period, bucket, listLimit: PAGE_LIST_LIMIT });
+    res.type('html').send(reportPage({ ...base, shown: { ...period, bucket, previous, next, overview } }));
   });
 
   const csvName = (kind: string, from?: string, to?: string) => `${kind}${from && to ? `-${from.slice(0, 10)}-${to.slice(0, 10)}` : ''}.csv`;
   const sendCsv = (res: Response, name: string, body: string) => res.type('text/csv; charset=utf-8').attachment(name).send(body);
 
-  router.get('/api/reports/trend', managers, async (req, res, next) => {
-    try {
-      res.json(await complianceTrend(deps.db, parsed(parseTrendQuery(req.query as Record<string, unknown>))));
-    } catch (error) {
-      next(error);
-    }
+  router.get('/api/reports/trend', managers, async (req, res) => {
+    res.json(await complianceTrend(deps.db, parsed(parseTrendQuery(req.query as Record<string, unknown>))));
   });
-  router.get('/api/reports/trend.csv', managers, async (req, res, next) => {
-    try {
-      const trend = await complianceTrend(deps.db, parsed(parseTrendQuery(req.query as Record<string, unknown>)));
-      sendCsv(res, csvName(`trend-${trend.bucket}`, trend.from, trend.to), trendCsv(trend));
-    } catch (error) {
-      next(error);
-    }
+  router.get('/api/reports/trend.csv', managers, async (req, res) => {
+    const trend = await complianceTrend(deps.db, parsed(parseTrendQuery(req.query as Record<string, unknown>)));
+    sendCsv(res, csvName(`trend-${trend.bucket}`, trend.from, trend.to), trendCsv(trend));
   });
-  router.get('/api/reports/breaches', managers, async (req, res, next) => {
-    try {
-      res.json(await breachList(deps.db, parsed(parseBreachQuery(req.query as Record<string, unknown>))));
-    } catch (error) {
-      next(error);
-    }
+  router.get('/api/reports/breaches', managers, async (req, res) => {
+    res.json(await breachList(deps.db, parsed(parseBreachQuery(req.query as Record<string, unknown>))));
   });
-  router.get('/api/reports/breaches.csv', managers, async (req, res, next) => {
-    try {
-      const list = await breachList(deps.db, parsed(parseBreachQuery(req.query as Record<string, unknown>)));
-      sendCsv(res, csvName('breaches', list.from, list.to), caseListCsv(list));
-    } catch (error) {
-      next(error);
-    }
+  router.get('/api/reports/breaches.csv', managers, async (req, res) => {
+    const list = await breachList(deps.db, parsed(parseBreachQuery(req.query as Record<string, unknown>)));
+    sendCsv(res, csvName('breaches', list.from, list.to), caseListCsv(list));
   });
-  router.get('/api/reports/at-risk', managers, async (req, res, next) => {
-    try {
-      res.json(await openAtRiskList(deps.db, parsed(parseOpenListQuery(req.query as Record<string, unknown>))));
-    } catch (error) {
-      next(error);
-    }
+  router.get('/api/reports/at-risk', managers, async (req, res) => {
+    res.json(await openAtRiskList(deps.db, parsed(parseOpenListQuery(req.query as Record<string, unknown>))));
   });
-  router.get('/api/reports/at-risk.csv', managers, async (req, res, next) => {
-    try {
-      const list = await openAtRiskList(deps.db, parsed(parseOpenListQuery(req.query as Record<string, unknown>)));
-      sendCsv(res, csvName('at-risk'), caseListCsv(list));
-    } catch (error) {
-      next(error);
-    }
+  router.get('/api/reports/at-risk.csv', managers, async (req, res) => {
+    const list = await openAtRiskList(deps.db, parsed(parseOpenListQuery(req.query as Record<string, unknown>)));
+    sendCsv(res, csvName('at-risk'), caseListCsv(list));
   });
 
   async function sendShareLinks(res: Response, status: number, extra: Partial<ShareLinksModel> = {}): Promise<void> {
@@ -189,62 +161,46 @@ export function reportsRoutes(deps: AreaDeps): Router {
     res.status(status).type('html').send(shareLinksPage(model));
   }
 
-  router.get('/reports/share-links', admins, async (_req, res, next) => {
-    try {
-      await sendShareLinks(res, 200);
-    } catch (error) {
-      next(error);
-    }
+  router.get('/reports/share-links', admins, async (_req, res) => {
+    await sendShareLinks(res, 200);
   });
 
-  router.post('/reports/share-links', admins, async (req: Request, res, next) => {
-    try {
-      const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
-      const input = await parseShareLinkInput(deps.db, body);
-      const text = (key: string) => (typeof body[key] === 'string' ? (body[key] as string) : '');
-      if (!input.ok) {
-        await sendShareLinks(res, 400, { errors: input.errors, form: { policyId: text('policyId'), customerId: text('customerId'), label: text('label') } });
-        return;
-      }
-      const auth = requireAuth(res);
-      const { token } = await createShareLink(deps.db, input.value, auth.user.id);
-      // The page is answered here rather than redirected to: the token is shown this once.
-      const url = shareLinkUrl(deps.baseUrl, token);
-      res.set('Cache-Control', 'no-store');
-      await sendShareLinks(res, 201, { created: { url, label: input.value.label || 'the policy' } });
-    } catch (error) {
-      next(error);
+  router.post('/reports/share-links', admins, async (req: Request, res) => {
+    const body = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
+    const input = await parseShareLinkInput(deps.db, body);
+    const text = (key: string) => (typeof body[key] === 'string' ? (body[key] as string) : '');
+    if (!input.ok) {
+      await sendShareLinks(res, 400, { errors: input.errors, form: { policyId: text('policyId'), customerId: text('customerId'), label: text('label') } });
+      return;
     }
+    const auth = requireAuth(res);
+    const { token } = await createShareLink(deps.db, input.value, auth.user.id);
+    // The page is answered here rather than redirected to: the token is shown this once.
+    const url = shareLinkUrl(deps.baseUrl, token);
+    res.set('Cache-Control', 'no-store');
+    await sendShareLinks(res, 201, { created: { url, label: input.value.label || 'the policy' } });
   });
 
   const linkId = z.strictObject({ id: z.coerce.number({ error: 'is not a link id' }).int('is not a link id').positive('is not a link id').max(2 ** 31 - 1, 'is not a link id') });
 
-  router.post('/reports/share-links/:id/revoke', admins, async (req, res, next) => {
-    try {
-      const { id } = parsed(validateWith(linkId, req.params));
-      const outcome = await revokeShareLink(deps.db, id, new Date(deps.now()));
-      if (outcome === 'not_found') throw new HttpError(404, 'not_found', `no share link with id ${id}`);
-      // Post/redirect/get: a reload does not post again.
-      res.redirect(303, `/reports/share-links?revoked=${id}`);
-    } catch (error) {
-      next(error);
-    }
+  router.post('/reports/share-links/:id/revoke', admins, async (req, res) => {
+    const { id } = parsed(validateWith(linkId, req.params));
+    const outcome = await revokeShareLink(deps.db, id, new Date(deps.now()));
+    if (outcome === 'not_found') throw new HttpError(404, 'not_found', `no share link with id ${id}`);
+    // Post/redirect/get: a reload does not post again.
+    res.redirect(303, `/reports/share-links?revoked=${id}`);
   });
 
-  router.get('/sla/:token', async (req, res, next) => {
-    try {
-      // The token is the credential: not cached, not indexed, not sent on as a referrer (helmet).
-      res.set({ 'Cache-Control': 'no-store', 'X-Robots-Tag': 'noindex, nofollow' });
-      const link = await openShareLink(deps.db, req.params.token);
-      if (link === 'not_found' || link === 'revoked') {
-        const status = link === 'revoked' ? 410 : 404;
-        res.status(status).type('html').send(shareLinkGonePage(status));
-        return;
-      }
-      res.type('html').send(customerSlaPage(await customerSlaView(deps.db, link, deps.now())));
-    } catch (error) {
-      next(error);
+  router.get('/sla/:token', async (req, res) => {
+    // The token is the credential: not cached, not indexed, not sent on as a referrer (helmet).
+    res.set({ 'Cache-Control': 'no-store', 'X-Robots-Tag': 'noindex, nofollow' });
+    const link = await openShareLink(deps.db, req.params.token);
+    if (link === 'not_found' || link === 'revoked') {
+      const status = link === 'revoked' ? 410 : 404;
+      res.status(status).type('html').send(shareLinkGonePage(status));
+      return;
     }
+    res.type('html').send(customerSlaPage(await customerSlaView(deps.db, link, deps.now())));
   });
 
   return router;

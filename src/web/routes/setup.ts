@@ -75,20 +75,30 @@ function validate(body: unknown): { ok: true; email: string; password: string } 
 }
 
 /**
+ * Databases known to have a user. Nothing in sla-sync deletes users (no route, no command; no
+ * foreign key cascades into the table), so once anyone has an account the answer stays yes and the
+ * home page and the sign-in form stop asking. /setup itself always asks the store.
+ */
+const hasHadUsers = new WeakSet<Db>();
+
+async function someoneHasAnAccount(db: Db): Promise<boolean> {
+  if (hasHadUsers.has(db)) return true;
+  if (!(await hasUsers(db))) return false;
+  hasHadUsers.add(db);
+  return true;
+}
+
+/**
  * For the home page and the sign-in form: while no user exists (a fresh install), an anonymous
  * visitor is sent to /setup instead.
  */
 export function leadToSetupWhenNoUsers(db: Db): RequestHandler {
   return async (_req, res, next) => {
-    try {
-      if (authOf(res) === null && !(await hasUsers(db))) {
-        res.redirect(303, SETUP_PATH);
-        return;
-      }
-      next();
-    } catch (error) {
-      next(error);
+    if (authOf(res) === null && !(await someoneHasAnAccount(db))) {
+      res.redirect(303, SETUP_PATH);
+      return;
     }
+    next();
   };
 }
 
@@ -103,52 +113,46 @@ export function setupRoutes(deps: AreaDeps): Router {
   }
 
   // Both answer the sign-in form once anyone has an account: setup is for the first admin only.
-  router.get(SETUP_PATH, async (req, res, next) => {
-    try {
-      if (await hasUsers(deps.db)) {
-        res.redirect(303, '/signin');
-        return;
-      }
-      sendForm(req, res, 200);
-    } catch (error) {
-      next(error);
+  router.get(SETUP_PATH, async (req, res) => {
+    if (await hasUsers(deps.db)) {
+      res.redirect(303, '/signin');
+      return;
     }
+    sendForm(req, res, 200);
   });
 
-  router.post(SETUP_PATH, async (req, res, next) => {
-    try {
-      if (await hasUsers(deps.db)) {
-        res.redirect(303, '/signin');
-        return;
-      }
-      const body = req.body as Record<string, unknown> | undefined;
-      const email = typeof body?.['email'] === 'string' ? body['email'] : undefined;
-      const cookieToken = readCookie(req, SETUP_CSRF_COOKIE);
-      const formToken = submittedCsrfToken(body, undefined);
-      if (!cookieToken || !formToken || !sameSecret(cookieToken, formToken)) {
-        sendForm(req, res, 403, { ...(email ? { email } : {}), error: 'The form expired or was not sent from this site: please fill it in again.' });
-        return;
-      }
-      const input = validate(body);
-      if (!input.ok) {
-        sendForm(req, res, 400, { ...(email ? { email } : {}), errors: input.errors });
-        return;
-      }
-      // Hashed before the lock is taken: a concurrent submission waits for an insert, not for scrypt.
-      const passwordHash = await hashPassword(input.password);
-      const user = await createFirstUser(deps.db, { email: input.email, role: 'admin', passwordHash });
-      if (!user) {
-        // Another submission created the first admin meanwhile: this one creates nothing.
-        res.redirect(303, '/signin');
-        return;
-      }
-      const session = await startSession(deps.db, user.id, { nowMs: deps.now(), ttlMs: DEFAULT_SIGN_IN_POLICY.sessionTtlMs });
-      res.clearCookie(SETUP_CSRF_COOKIE, cookieOptions(req, { path: SETUP_PATH }));
-      res.cookie(SESSION_COOKIE, session.sessionToken, cookieOptions(req, { maxAge: session.expiresAt.getTime() - deps.now() }));
-      res.redirect(303, AFTER_SETUP);
-    } catch (error) {
-      next(error);
+  router.post(SETUP_PATH, async (req, res) => {
+    if (await hasUsers(deps.db)) {
+      res.redirect(303, '/signin');
+      return;
     }
+    const body = req.body as Record<string, unknown> | undefined;
+    const email = typeof body?.['email'] === 'string' ? body['email'] : undefined;
+    const cookieToken = readCookie(req, SETUP_CSRF_COOKIE);
+    const formToken = submittedCsrfToken(body, undefined);
+    if (!cookieToken || !formToken || !sameSecret(cookieToken, formToken)) {
+      sendForm(req, res, 403, { ...(email ? { email } : {}), error: 'The form expired or was not sent from this site: please fill it in again.' });
+      return;
+    }
+    const input = validate(body);
+    if (!input.ok) {
+      sendForm(req, res, 400, { ...(email ? { email } : {}), errors: input.errors });
+      return;
+    }
+    // Hashed before the lock is taken: a concurrent submission waits for an insert, not for scrypt.
+    const passwordHash = await hashPassword(input.password);
+    const user = await createFirstUser(deps.db, { email: input.email, role: 'admin', passwordHash });
+    // Either way someone has an account now.
+    hasHadUsers.add(deps.db);
+    if (!user) {
+      // Another submission created the first admin meanwhile: this one creates nothing.
+      res.redirect(303, '/signin');
+      return;
+    }
+    const session = await startSession(deps.db, user.id, { nowMs: deps.now(), ttlMs: DEFAULT_SIGN_IN_POLICY.sessionTtlMs });
+    res.clearCookie(SETUP_CSRF_COOKIE, cookieOptions(req, { path: SETUP_PATH }));
+    res.cookie(SESSION_COOKIE, session.sessionToken, cookieOptions(req, { maxAge: session.expiresAt.getTime() - deps.now() }));
+    res.redirect(303, AFTER_SETUP);
   });
 
   return router;

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { validateWith } from '../../core/validate.ts';
 import { findCase } from '../../store/cases-repo.ts';
 import type { StoredCase } from '../../store/cases-repo.ts';
+import { recentAgreementContext } from '../../sync/agreement-cache.ts';
 import { caseSlaView } from '../../sync/case-sla.ts';
 import { CaseNotFoundError, explainCaseRecord } from '../../sync/explain.ts';
 import type { AreaDeps } from '../deps.ts';
@@ -30,6 +31,8 @@ type Located = ZendeskAppPrincipal & { ticketId: string; stored: StoredCase };
 
 export function zendeskAppRoutes(deps: AreaDeps): Router {
   const router = Router();
+  // The sidebar asks every minute per open ticket: the agreement context is reused a few seconds.
+  const agreements = recentAgreementContext(deps.now);
   const paths = {
     sla: (c: string, t: string) => `/zendesk-app/api/connections/${encodeURIComponent(c)}/tickets/${t}/sla`,
     explainJson: (c: string, t: string) => `/zendesk-app/api/connections/${encodeURIComponent(c)}/tickets/${t}/explain`,
@@ -66,21 +69,21 @@ export function zendeskAppRoutes(deps: AreaDeps): Router {
     '/zendesk-app/api/connections/:connection/tickets/:ticketId/sla',
     handle(async (found, _req, res) => {
       const explainUrl = deps.baseUrl + signed(found, paths.explainPage(found.connection.name, found.ticketId));
-      res.json(await caseSlaView(deps.db, found.stored, deps.now(), { explainUrl }));
+      res.json(await caseSlaView(deps.db, found.stored, deps.now(), { explainUrl, agreements }));
     }),
   );
 
   router.get(
     '/zendesk-app/api/connections/:connection/tickets/:ticketId/explain',
     handle(async (found, _req, res) => {
-      res.json(await explainCaseRecord(deps.db, found.stored, deps.now()));
+      res.json(await explainCaseRecord(deps.db, found.stored, deps.now(), { agreements }));
     }),
   );
 
   router.get(
     '/zendesk-app/connections/:connection/tickets/:ticketId/explain',
     handle(async (found, _req, res) => {
-      const explanation = await explainCaseRecord(deps.db, found.stored, deps.now());
+      const explanation = await explainCaseRecord(deps.db, found.stored, deps.now(), { agreements });
       const [connection, ticketId] = [found.connection.name, found.ticketId];
       res.type('html').send(casePage(explanation, { links: { sla: signed(found, paths.sla(connection, ticketId)), explainJson: signed(found, paths.explainJson(connection, ticketId)) } }));
     }),
