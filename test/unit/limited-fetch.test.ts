@@ -68,6 +68,18 @@ describe('rate-limited fetch', () => {
     expect(h.waits).toEqual([10, 20, 40]);
   });
 
+  it("stops at once, unretried, when the caller's signal aborts (before or during the request)", async () => {
+    script.set('/caller-abort', [{ status: 200, delayMs: 2000 }]);
+    const h = harness({ timeoutMs: 10_000 });
+    const controller = new AbortController();
+    const pending = h.fetch(`${base}/caller-abort`, { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('the job was cancelled')), 50);
+    await expect(pending).rejects.toThrow('the job was cancelled');
+    expect(h.stats).toMatchObject({ requests: 1, retries: 0 });
+    const already = AbortSignal.abort(new Error('cancelled before'));
+    await expect(h.fetch(`${base}/caller-abort-2`, { signal: already })).rejects.toThrow('cancelled before');
+  });
+
   it('never repeats a POST that may have reached the vendor, but does repeat one refused by a limit', async () => {
     script.set('/e', [{ status: 500 }]);
     const h = harness();

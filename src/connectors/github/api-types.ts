@@ -3,7 +3,7 @@
 // dropped unread (z.object strips), so a new field at GitHub never breaks a sync. Stripping rather
 // than passing through (z.looseObject) matters for speed: a first sync reads every issue event of a
 // repository, each carrying its whole issue, and copying those unread fields cost more than the
-// rest of the parsing. Webhook payloads (below) are loose: one at a time, and nothing to gain.
+// rest of the parsing. Webhook payloads (below) strip too: a burst of deliveries pays for each copy.
 // Shapes: @octokit/openapi api.github.com.json, components/schemas/{issue, issue-comment, label,
 // labeled-issue-event, simple-user} and the webhook payloads in @octokit/webhooks-examples.
 import { z } from 'zod';
@@ -83,7 +83,7 @@ export const githubRepoLabelSchema = z.object({
 export type GithubRepoLabel = z.infer<typeof githubRepoLabelSchema>;
 
 /** The part of a webhook payload we read; `repository` is absent only on org-level events we ignore. */
-export const githubRepositoryRefSchema = z.looseObject({
+export const githubRepositoryRefSchema = z.object({
   id: z.number(),
   full_name: z.string(),
 });
@@ -92,15 +92,15 @@ export const githubRepositoryRefSchema = z.looseObject({
  * The issue inside a webhook payload: only what a ref needs, since payloads vary by action (the
  * `issues.pinned` example has no state and no labels).
  */
-export const webhookIssueSchema = z.looseObject({
+export const webhookIssueSchema = z.object({
   id: z.number(),
   number: z.number(),
   user: githubUserSchema.nullish(),
   labels: z.array(githubIssueLabelSchema).optional(),
-  pull_request: z.looseObject({}).nullish(),
+  pull_request: z.object({}).nullish(),
 });
 
-export const issuesWebhookPayloadSchema = z.looseObject({
+export const issuesWebhookPayloadSchema = z.object({
   action: z.string(),
   issue: webhookIssueSchema,
   repository: githubRepositoryRefSchema,
@@ -113,9 +113,9 @@ export const issuesWebhookPayloadSchema = z.looseObject({
     .optional(),
 });
 
-export const issueCommentWebhookPayloadSchema = z.looseObject({
+export const issueCommentWebhookPayloadSchema = z.object({
   action: z.string(),
   issue: webhookIssueSchema,
-  comment: z.looseObject({ id: z.number() }),
+  comment: z.object({ id: z.number() }),
   repository: githubRepositoryRefSchema,
 });

@@ -3,7 +3,7 @@
 // decision comes from a fingerprint of what the comment says (labels wanted, each metric's state and
 // due time), never from the ever-changing "time left" text.
 import { createHash } from 'node:crypto';
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
 import type { MetricName, MetricState } from '../../core/types.ts';
 import { ConnectorError, err, ok } from '../types.ts';
@@ -71,11 +71,24 @@ export function writebackFingerprint(sla: SlaSnapshot): string {
   return createHash('sha256').update(JSON.stringify(facts)).digest('hex').slice(0, 32);
 }
 
+/** Zones by name, made once: luxon checks a zone name with Intl each time it is given as a string. */
+const zones = new Map<string, IANAZone>();
+function zoneNamed(name: string): IANAZone {
+  let zone = zones.get(name);
+  if (!zone) zones.set(name, (zone = IANAZone.create(name)));
+  return zone;
+}
+
+/** "2026-03-04 09:30 UTC" (as luxon's "yyyy-MM-dd HH:mm 'UTC'", without its cost). */
+function formatUtc(iso: string): string {
+  const text = new Date(iso).toISOString();
+  return `${text.slice(0, 10)} ${text.slice(11, 16)} UTC`;
+}
+
 function formatDue(iso: string | null, zone: string): [string, string] {
   if (iso === null) return ['—', '—'];
-  const utc = DateTime.fromISO(iso, { zone: 'UTC' });
-  const local = DateTime.fromISO(iso, { zone });
-  return [utc.toFormat("yyyy-MM-dd HH:mm 'UTC'"), local.isValid ? local.toFormat('yyyy-MM-dd HH:mm ZZZZ') : '—'];
+  const local = DateTime.fromISO(iso, { zone: zoneNamed(zone) });
+  return [formatUtc(iso), local.isValid ? local.toFormat('yyyy-MM-dd HH:mm ZZZZ') : '—'];
 }
 
 export function formatBusinessDuration(seconds: number): string {
@@ -101,7 +114,7 @@ export function renderSlaComment(sla: SlaSnapshot): string {
     const [utc, local] = formatDue(m.dueAt, sla.timezones[name]);
     return `| ${METRIC_TITLES[name]} | ${STATE_TITLES[m.state]} | ${utc} | ${local} | ${timeLeft(m)} |`;
   });
-  const evaluatedAt = DateTime.fromISO(sla.evaluatedAt, { zone: 'UTC' }).toFormat("yyyy-MM-dd HH:mm 'UTC'");
+  const evaluatedAt = formatUtc(sla.evaluatedAt);
   return [
     SLA_COMMENT_MARKER,
     '### SLA status',
