@@ -1,9 +1,9 @@
-import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, or, sql } from 'drizzle-orm';
 import type { CaseEvent, CaseTimeline, Severity, Status } from '../core/types.ts';
 import type { Db } from './db.ts';
 import { toDate, toIsoInstant } from './instants.ts';
 import { caseEvents, cases } from './schema/index.ts';
-import { chunk } from './sql-helpers.ts';
+import { chunk, inIntegers, inTexts } from './sql-helpers.ts';
 
 /** A core event plus what the connector wants to keep about its source event (not given to core). */
 export type CaseEventInput = CaseEvent & { data?: Record<string, unknown> };
@@ -163,7 +163,7 @@ export async function getCaseForWriteback(
 /** getCaseForWriteback for many cases in one statement (those that exist). */
 export async function getCasesForWriteback(db: Db, ids: readonly number[]): Promise<Map<number, NonNullable<Awaited<ReturnType<typeof getCaseForWriteback>>>>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.select().from(cases).where(inArray(cases.id, [...ids]));
+  const rows = await db.select().from(cases).where(inIntegers(cases.id, ids));
   return new Map(
     rows.map((row) => [row.id, { stored: toStoredCase(row), writebackState: row.writebackState ?? null, agreement: { customerId: row.customerId, ruleId: row.ruleId, policyId: row.policyId } }]),
   );
@@ -181,7 +181,7 @@ export async function saveWritebackState(db: Db, caseId: number, state: Record<s
 
 export async function markWritebackPending(db: Db, caseIds: readonly number[], pending: boolean): Promise<void> {
   for (const part of chunk([...caseIds], 5_000)) {
-    await db.update(cases).set({ writebackPending: pending }).where(inArray(cases.id, part));
+    await db.update(cases).set({ writebackPending: pending }).where(inIntegers(cases.id, part));
   }
 }
 
@@ -200,7 +200,7 @@ export async function lockCaseVersions(db: Db, connectionId: number, externalIds
   const rows = await db
     .select({ externalId: cases.externalId, updatedAt: cases.updatedAt })
     .from(cases)
-    .where(and(eq(cases.connectionId, connectionId), inArray(cases.externalId, [...externalIds])))
+    .where(and(eq(cases.connectionId, connectionId), inTexts(cases.externalId, externalIds)))
     .for('update');
   return new Map(rows.map((r) => [r.externalId, toIsoInstant(r.updatedAt)]));
 }
@@ -230,7 +230,7 @@ export async function caseIdsByExternalId(db: Db, connectionId: number, external
   const rows = await db
     .select({ id: cases.id, externalId: cases.externalId })
     .from(cases)
-    .where(and(eq(cases.connectionId, connectionId), inArray(cases.externalId, [...externalIds])));
+    .where(and(eq(cases.connectionId, connectionId), inTexts(cases.externalId, externalIds)));
   return new Map(rows.map((r) => [r.externalId, r.id]));
 }
 
@@ -241,7 +241,7 @@ export async function getCaseEventsOf(db: Db, caseIds: readonly number[]): Promi
   const rows = await db
     .select()
     .from(caseEvents)
-    .where(inArray(caseEvents.caseId, [...caseIds]))
+    .where(inIntegers(caseEvents.caseId, caseIds))
     .orderBy(asc(caseEvents.caseId), asc(caseEvents.seq));
   for (const row of rows) out.get(row.caseId)!.push({ ...toCaseEvent(row), ...(row.data ? { data: row.data } : {}) });
   return out;

@@ -1,10 +1,10 @@
-import { inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { CaseEvaluation, MetricName, MetricState } from '../core/types.ts';
 import { METRICS } from '../core/types.ts';
 import type { Db } from './db.ts';
 import { toDate, toIsoInstant, toIsoInstantOrNull } from './instants.ts';
 import { metricStates } from './schema/index.ts';
-import { chunk } from './sql-helpers.ts';
+import { chunk, inIntegers } from './sql-helpers.ts';
 
 export interface StoredMetricStates {
   /** The `now` the evaluation was computed for. */
@@ -65,7 +65,7 @@ export async function getMetricStates(db: Db, caseId: number): Promise<StoredMet
 export async function getMetricStatesOf(db: Db, caseIds: readonly number[]): Promise<Map<number, StoredMetricStates>> {
   const out = new Map<number, StoredMetricStates>();
   if (caseIds.length === 0) return out;
-  const rows = await db.select().from(metricStates).where(inArray(metricStates.caseId, [...caseIds]));
+  const rows = await db.select().from(metricStates).where(inIntegers(metricStates.caseId, caseIds));
   const byCase = new Map<number, Map<MetricName, typeof metricStates.$inferSelect>>();
   for (const row of rows) {
     const m = byCase.get(row.caseId) ?? new Map();

@@ -1,4 +1,5 @@
-import { and, eq, lt } from 'drizzle-orm';
+import { and, eq, lt, sql } from 'drizzle-orm';
+import { rowsOf } from './cases-repo.ts';
 import type { Db } from './db.ts';
 import { toDate } from './instants.ts';
 import { webhookDeliveries } from './schema/index.ts';
@@ -19,12 +20,15 @@ export async function recordWebhookDelivery(db: Db, connectionId: number, delive
  */
 export async function recordWebhookDeliveries(db: Db, deliveries: readonly { connectionId: number; deliveryId: string }[]): Promise<Set<string>> {
   if (deliveries.length === 0) return new Set();
-  const rows = await db
-    .insert(webhookDeliveries)
-    .values(deliveries.map(({ connectionId, deliveryId }) => ({ connectionId, deliveryId })))
-    .onConflictDoNothing()
-    .returning({ connectionId: webhookDeliveries.connectionId, deliveryId: webhookDeliveries.deliveryId });
-  return new Set(rows.map((r) => deliveryKey(r.connectionId, r.deliveryId)));
+  // One jsonb parameter: the same statement text for any group size (prepared once per connection).
+  const result = await db.execute(sql`
+    insert into webhook_deliveries (connection_id, delivery_id)
+    select connection_id, delivery_id
+    from jsonb_to_recordset(${JSON.stringify(deliveries.map((d) => ({ connection_id: d.connectionId, delivery_id: d.deliveryId })))}::jsonb)
+      as r(connection_id integer, delivery_id text)
+    on conflict do nothing
+    returning connection_id, delivery_id`);
+  return new Set(rowsOf<{ connection_id: number; delivery_id: string }>(result).map((r) => deliveryKey(Number(r.connection_id), r.delivery_id)));
 }
 
 export const deliveryKey = (connectionId: number, deliveryId: string): string => `${connectionId}:${deliveryId}`;
