@@ -3,7 +3,6 @@
 // decision comes from a fingerprint of what the comment says (labels wanted, each metric's state and
 // due time), never from the ever-changing "time left" text.
 import { createHash } from 'node:crypto';
-import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
 import type { MetricName, MetricState } from '../../core/types.ts';
 import { ConnectorError, err, ok } from '../types.ts';
@@ -71,12 +70,32 @@ export function writebackFingerprint(sla: SlaSnapshot): string {
   return createHash('sha256').update(JSON.stringify(facts)).digest('hex').slice(0, 32);
 }
 
-/** Zones by name, made once: luxon checks a zone name with Intl each time it is given as a string. */
-const zones = new Map<string, IANAZone>();
-function zoneNamed(name: string): IANAZone {
-  let zone = zones.get(name);
-  if (!zone) zones.set(name, (zone = IANAZone.create(name)));
-  return zone;
+/**
+ * One Intl formatter per zone, made once: luxon's "yyyy-MM-dd HH:mm ZZZZ" built a new
+ * Intl.DateTimeFormat for every zone name it printed (most of a writeback's CPU in a webhook burst).
+ * Same text as luxon's in its default locale (en-US): "2025-03-03 12:00 EST", "2025-03-03 13:00 GMT+1".
+ */
+const localFormats = new Map<string, Intl.DateTimeFormat | null>();
+function localFormat(zone: string): Intl.DateTimeFormat | null {
+  let format = localFormats.get(zone);
+  if (format === undefined) {
+    try {
+      format = new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
+    } catch {
+      format = null; // not a zone Intl knows
+    }
+    localFormats.set(zone, format);
+  }
+  return format;
+}
+
+/** "2025-03-03 12:00 EST": the instant in the zone, with the zone's short name; "—" for an unknown zone. */
+export function formatInZone(iso: string, zone: string): string {
+  const format = localFormat(zone);
+  if (!format) return '—';
+  const parts: Partial<Record<Intl.DateTimeFormatPartTypes, string>> = {};
+  for (const part of format.formatToParts(new Date(iso))) parts[part.type] = part.value;
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
 }
 
 /** "2026-03-04 09:30 UTC" (as luxon's "yyyy-MM-dd HH:mm 'UTC'", without its cost). */
@@ -87,8 +106,7 @@ function formatUtc(iso: string): string {
 
 function formatDue(iso: string | null, zone: string): [string, string] {
   if (iso === null) return ['—', '—'];
-  const local = DateTime.fromISO(iso, { zone: zoneNamed(zone) });
-  return [formatUtc(iso), local.isValid ? local.toFormat('yyyy-MM-dd HH:mm ZZZZ') : '—'];
+  return [formatUtc(iso), formatInZone(iso, zone)];
 }
 
 export function formatBusinessDuration(seconds: number): string {
