@@ -23,7 +23,7 @@ import { FakeWorld, iso } from '../fakes/github/world.ts';
 import type { FakeIssue } from '../fakes/github/world.ts';
 import { storeBackends } from '../helpers/db.ts';
 import { listenOnLoopback } from '../helpers/listen.ts';
-import { stopWorkerHarness } from '../helpers/worker-harness.ts';
+import { stopWorkerHarness, waitFor } from '../helpers/worker-harness.ts';
 
 const require = createRequire(import.meta.url);
 interface Definition { name: string; examples: Record<string, any>[] } // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -33,16 +33,6 @@ const opened = definitions.find((d) => d.name === 'issues')!.examples.find((e) =
 const REPO = 'acme/support';
 const SECRET = 'refresh-writeback-secret';
 const env = { RW_TOKEN: 'test-token', RW_SECRET: SECRET };
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** GitHub's `issues.opened` delivery (the recorded example) for this issue, signed. */
 function delivery(issue: FakeIssue, deliveryId: string = randomUUID()): { body: string; headers: Record<string, string> } {

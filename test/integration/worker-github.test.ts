@@ -19,7 +19,7 @@ import { startFakeGithub } from '../fakes/github/server.ts';
 import type { FakeGithub } from '../fakes/github/server.ts';
 import { generateWorld, iso } from '../fakes/github/world.ts';
 import { storeBackends } from '../helpers/db.ts';
-import { stopWorkerHarness } from '../helpers/worker-harness.ts';
+import { stopWorkerHarness, waitFor } from '../helpers/worker-harness.ts';
 
 const require = createRequire(import.meta.url);
 interface Definition { name: string; examples: Record<string, any>[] } // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -28,16 +28,6 @@ const definitions = require('@octokit/webhooks-examples/api.github.com/index.jso
 const REPO = 'acme/support';
 const SECRET = 'worker-test-secret';
 const env = { W_TOKEN: 'test-token', W_SECRET: SECRET };
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe.each(storeBackends())('worker on $name', (backend) => {
   let handle: DatabaseHandle;
