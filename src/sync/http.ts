@@ -85,10 +85,30 @@ export function createLimitedFetch(options: Partial<RateLimitOptions> = {}, deps
   // the caps shared with the connection's other threads, and a rate-limit answer holds them all back.
   const shared = deps.shared ?? SharedLimit.create(opts, now);
 
+  /**
+   * Waits out the hold-back, then takes a turn. A hold-back set while it waited for the turn (another
+   * request's or thread's 429) is waited out too: the turn is given back meanwhile, since a turn
+   * kept asleep would hold a slot in flight for nothing and then start uncounted in a later interval.
+   */
+  const takeTurn = async (): Promise<void> => {
+    let waitedOut = -Infinity;
+    for (;;) {
+      const until = shared.pausedUntil;
+      if (until > waitedOut) {
+        const wait = until - now();
+        if (wait > 0) await sleep(wait);
+        // Waited out by this fetch's clock: the same hold-back is not waited for twice.
+        waitedOut = until;
+      }
+      await shared.acquire();
+      const heldUntil = shared.pausedUntil;
+      if (heldUntil <= waitedOut || heldUntil <= now()) return;
+      shared.release();
+    }
+  };
+
   const attempt = async (input: string | URL | Request, init: RequestInit | undefined): Promise<Response> => {
-    const wait = shared.pausedUntil - now();
-    if (wait > 0) await sleep(wait);
-    await shared.acquire();
+    await takeTurn();
     try {
       return await send(input, init);
     } finally {

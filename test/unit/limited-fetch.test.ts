@@ -127,4 +127,51 @@ describe('rate-limited fetch', () => {
     await again.fetch(`${base}/after-hold`);
     expect(oneWaits[0]).toBeGreaterThan(1000);
   });
+
+  it('checks the hold-back again once it has its turn: a request waiting for a turn does not start before a hold-back set meanwhile', async () => {
+    // An injected clock that only sleeping moves, and a fetch that answers when told: no timing here.
+    let clock = 1_000_000;
+    const sleeps: number[] = [];
+    const sleep = async (ms: number) => {
+      sleeps.push(ms);
+      clock += ms;
+    };
+    const options = { concurrency: 1, intervalCap: 1000, intervalMs: 1000 };
+    const shared = SharedLimit.create(options, () => clock);
+    const started: { url: string; at: number }[] = [];
+    let answerFirst = () => {};
+    const firstAnswered = new Promise<void>((resolve) => (answerFirst = resolve));
+    const fakeFetch = (async (input: string | URL | Request) => {
+      const url = String(input);
+      started.push({ url, at: clock });
+      if (url.endsWith('/first')) await firstAnswered;
+      return new Response('{}', { status: 200 });
+    }) as typeof fetch;
+    const deps = { fetch: fakeFetch, sleep, now: () => clock, shared };
+    const one = createLimitedFetch(options, deps);
+    const other = createLimitedFetch(options, deps);
+
+    const first = one.fetch('http://vendor.test/first');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(started.map((s) => s.url)).toEqual(['http://vendor.test/first']);
+    // The second finds no hold-back and waits for the one turn the first holds.
+    const second = other.fetch('http://vendor.test/second');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(started).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    // Meanwhile a rate-limit answer elsewhere holds the connection back 5 s, then the turn frees.
+    const heldUntil = clock + 5000;
+    shared.holdBack(heldUntil);
+    answerFirst();
+    expect((await first).status).toBe(200);
+    expect((await second).status).toBe(200);
+
+    expect(started.map((s) => s.url)).toEqual(['http://vendor.test/first', 'http://vendor.test/second']);
+    expect(started[1]!.at).toBeGreaterThanOrEqual(heldUntil);
+    expect(sleeps).toEqual([5000]);
+    // The turn it gave back while it waited was given back once: nothing is left in flight.
+    expect(shared.mostInFlight).toBe(1);
+    expect(shared.tryAcquire()).toBe(0);
+    shared.release();
+  });
 });
