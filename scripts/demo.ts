@@ -121,7 +121,6 @@ async function main(): Promise<void> {
     handle,
     queue: workerQueue,
     baseUrl,
-    enqueueRefresh: async (connectionId, refs) => void (await workerQueue.send('refresh', { connectionId, refs })),
     // As `sla-sync serve`: a delivery recorded and its refresh queued in one transaction.
     enqueueRefreshes: refreshEnqueuer(workerQueue),
   });

@@ -314,7 +314,6 @@ async function runServe(opts: { port: string; host: string; worker?: boolean; ba
         queue,
         baseUrl: baseUrl ?? `http://${opts.host}:${port}`,
         ...(io.env ? { env: io.env } : {}),
-        enqueueRefresh: async (connectionId, refs) => void (await queue.send('refresh', { connectionId, refs })),
         // A delivery recorded and its refresh queued in one transaction (see routes/webhooks.ts).
         enqueueRefreshes: refreshEnqueuer(queue),
       });

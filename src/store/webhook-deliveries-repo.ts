@@ -1,18 +1,8 @@
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, lt, sql } from 'drizzle-orm';
 import { rowsOf } from './cases-repo.ts';
 import type { Db } from './db.ts';
 import { toDate } from './instants.ts';
 import { webhookDeliveries } from './schema/index.ts';
-
-/** Records a delivery; false when it was seen before (a redelivery to ignore). */
-export async function recordWebhookDelivery(db: Db, connectionId: number, deliveryId: string): Promise<boolean> {
-  const rows = await db
-    .insert(webhookDeliveries)
-    .values({ connectionId, deliveryId })
-    .onConflictDoNothing()
-    .returning({ deliveryId: webhookDeliveries.deliveryId });
-  return rows.length === 1;
-}
 
 /**
  * Records many deliveries in one statement; returns those recorded now, as `connectionId:deliveryId`
@@ -32,11 +22,6 @@ export async function recordWebhookDeliveries(db: Db, deliveries: readonly { con
 }
 
 export const deliveryKey = (connectionId: number, deliveryId: string): string => `${connectionId}:${deliveryId}`;
-
-/** Forgets one delivery, so that the vendor's redelivery of it is taken (its work was not queued). */
-export async function forgetWebhookDelivery(db: Db, connectionId: number, deliveryId: string): Promise<void> {
-  await db.delete(webhookDeliveries).where(and(eq(webhookDeliveries.connectionId, connectionId), eq(webhookDeliveries.deliveryId, deliveryId)));
-}
 
 /** Forgets deliveries older than the vendor's redelivery window. */
 export async function pruneWebhookDeliveries(db: Db, olderThan: string): Promise<void> {

@@ -64,7 +64,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(assetRoutes());
   app.use(webhookRoutes(deps));
   // Inside Jira and Zendesk the vendors' signed requests authenticate (their own middleware).
-  app.use(jiraConnectRoutes(area));
+  app.use(jiraConnectRoutes(area, deps));
   app.use(zendeskAppRoutes(area));
   app.use(authenticate({ db, now }));
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));

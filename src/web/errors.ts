@@ -2,8 +2,9 @@
 import type { ErrorRequestHandler } from 'express';
 import type { ConnectorErrorCode } from '../connectors/types.ts';
 import { ConnectorError } from '../connectors/types.ts';
+import { CaseNotFoundError } from '../sync/explain.ts';
 
-export const HTTP_STATUS_OF: Record<ConnectorErrorCode | 'not_found_route' | 'unsupported_media_type', number> = {
+export const HTTP_STATUS_OF: Record<ConnectorErrorCode | 'not_found_route' | 'unsupported_media_type' | 'no_policy', number> = {
   bad_signature: 401,
   bad_payload: 400,
   unsupported_event: 202,
@@ -15,6 +16,8 @@ export const HTTP_STATUS_OF: Record<ConnectorErrorCode | 'not_found_route' | 'un
   misconfigured: 500,
   not_found_route: 404,
   unsupported_media_type: 415,
+  // A case whose connection has no policy to measure it by (CaseNotFoundError, explain.ts).
+  no_policy: 409,
 };
 
 export class HttpError extends Error {
@@ -30,6 +33,12 @@ export class HttpError extends Error {
 }
 
 export const errorHandler: ErrorRequestHandler = (error, _req, res, _next) => {
+  // Thrown by the case views (explain.ts): the same answer on every route that shows a case (the
+  // API, the case page, the Jira panel and its pages, the Zendesk sidebar).
+  if (error instanceof CaseNotFoundError) {
+    res.status(HTTP_STATUS_OF.no_policy).json({ error: 'no_policy', message: error.message });
+    return;
+  }
   if (error instanceof HttpError) {
     res.status(error.status).json({ error: error.code, message: error.message, ...error.details });
     return;

@@ -68,7 +68,7 @@ describe.runIf(browserAvailable)('admin mapping page in Chromium', () => {
     await createUser(handle.db, { email: 'admin@example.com', role: 'admin', passwordHash: await hashPassword(PASSWORD, { N: 1024, r: 8, p: 1 }) });
     queue = queueFor(handle, { maintenance: false });
     await queue.start();
-    const app = createApp({ handle, enqueueRefresh: async () => {}, now: () => NOW, queue });
+    const app = createApp({ handle, enqueueRefreshes: async () => {}, now: () => NOW, queue });
     ({ server, base } = await listenOnLoopback(app));
     browser = await launchBrowser();
   });

@@ -43,7 +43,7 @@ describe.runIf(browserAvailable)('case page in Chromium', () => {
       })
     ).id;
     await createUser(handle.db, { email: 'agent@example.com', role: 'agent', passwordHash: await hashPassword('correct horse battery staple', { N: 1024, r: 8, p: 1 }) });
-    const app = createApp({ handle, enqueueRefresh: async () => {} });
+    const app = createApp({ handle, enqueueRefreshes: async () => {} });
     ({ server, base } = await listenOnLoopback(app));
     browser = await launchBrowser();
   });

@@ -38,7 +38,7 @@ describe.runIf(browserAvailable)('Jira issue panel in Chromium', () => {
     server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const app = createApp({ handle, baseUrl: base, enqueueRefresh: async () => {}, env: { SLA_SYNC_CONNECT_INSTALL_KEYS_URL: keys.url } });
+    const app = createApp({ handle, baseUrl: base, enqueueRefreshes: async () => {}, env: { SLA_SYNC_CONNECT_INSTALL_KEYS_URL: keys.url } });
     server.on('request', app);
     const installed = await postLifecycle(base, keys, 'installed', { clientKey: CLIENT_A, baseUrl: jira.url, sharedSecret: SECRET_A });
     expect(installed.status).toBe(204);

@@ -47,7 +47,7 @@ describe.runIf(browserAvailable)('reports in Chromium', () => {
     await migrateDatabase(handle);
     await seedReportStore(handle);
     await createUser(handle.db, { email: 'manager@example.com', role: 'manager', passwordHash: await hashPassword(PASSWORD, { N: 1024, r: 8, p: 1 }) });
-    const app = createApp({ handle, enqueueRefresh: async () => {}, now: () => NOW });
+    const app = createApp({ handle, enqueueRefreshes: async () => {}, now: () => NOW });
     ({ server, base } = await listenOnLoopback(app));
     browser = await launchBrowser();
   }, 120_000);

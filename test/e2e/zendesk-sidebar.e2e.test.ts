@@ -77,7 +77,7 @@ describe.runIf(browserAvailable)('Zendesk sidebar app in Chromium', () => {
     slaSync = createServer();
     await new Promise<void>((resolve) => slaSync.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(slaSync.address() as AddressInfo).port}`;
-    slaSync.on('request', createApp({ handle, enqueueRefresh: async () => {}, baseUrl: base }));
+    slaSync.on('request', createApp({ handle, enqueueRefreshes: async () => {}, baseUrl: base }));
 
     // The app as uploaded to Zendesk: built by the package script for this sla-sync.
     const zipPath = join(work, 'zendesk-app.zip');

@@ -93,7 +93,7 @@ describe.each(storeBackends())('admin customers and rules on $name', (backend) =
     await handle.db.delete(auditLog);
     queue = queueFor(handle, { maintenance: false });
     await queue.start();
-    const app = createApp({ handle, enqueueRefresh: async () => {}, now: () => NOW, queue });
+    const app = createApp({ handle, enqueueRefreshes: async () => {}, now: () => NOW, queue });
     ({ server, base } = await listenOnLoopback(app));
     admin = await signIn('admin@example.com');
     manager = await signIn('manager@example.com');

@@ -87,7 +87,7 @@ describe.each(storeBackends())('admin pages on $name', (backend) => {
     await handle.db.delete(auditLog);
     queue = queueFor(handle, { maintenance: false });
     await queue.start();
-    const app = createApp({ handle, enqueueRefresh: async () => {}, now: () => NOW, queue, env: ENV });
+    const app = createApp({ handle, enqueueRefreshes: async () => {}, now: () => NOW, queue, env: ENV });
     ({ server, base } = await listenOnLoopback(app));
     admin = await signIn('admin@example.com');
     manager = await signIn('manager@example.com');

@@ -40,7 +40,7 @@ describe.each(storeBackends())('agreement context reused by the case views on $n
     // S1: created 30 minutes ago, no reply: running on view-policy (60 min), breached on gold (15 min).
     caseId = (await seedCase(handle, { number: 1, priority: 'P1', nowMs: NOW, events: [{ at: iso(NOW - 30 * 60_000), type: 'created', status: 'open', rawPriority: 'P1' }] })).id;
     await createUser(handle.db, { email: 'admin@example.com', role: 'admin', passwordHash: await hashPassword(PASSWORD, { N: 1024, r: 8, p: 1 }) });
-    ({ server, base } = await listenOnLoopback(createApp({ handle, enqueueRefresh: async () => {}, now: () => clock })));
+    ({ server, base } = await listenOnLoopback(createApp({ handle, enqueueRefreshes: async () => {}, now: () => clock })));
     admin = await signInOverHttp(base, 'admin@example.com', PASSWORD);
   });
   afterAll(async () => {

@@ -39,7 +39,7 @@ describe.each(storeBackends())('sign-in and roles on $name', (backend) => {
     for (let i = 0; i < 5; i++) await createUser(handle.db, { email: `spray${i}@example.com`, role: 'agent', passwordHash: await hashPassword(PASSWORD, CHEAP) });
     const app = createApp({
       handle,
-      enqueueRefresh: async () => {},
+      enqueueRefreshes: async () => {},
       now: () => clock,
       signIn: { maxFailuresPerAccount: 3, maxFailuresPerIp: 5, windowMs: WINDOW_MS, sessionTtlMs: 3600_000 },
       trustProxy: 'loopback',
@@ -100,7 +100,7 @@ describe.each(storeBackends())('sign-in and roles on $name', (backend) => {
   const countOf = async (table: typeof sessions | typeof signInFailures) => (await handle.db.select({ n: count() }).from(table))[0]!.n;
 
   it('lists every route with its roles, exactly the expected table', () => {
-    const app = createApp({ handle, enqueueRefresh: async () => {} });
+    const app = createApp({ handle, enqueueRefreshes: async () => {} });
     // Compared as sets (sorted by path and method): each area's table lives in its own file.
     const byRoute = (a: { method: string; path: string }, b: { method: string; path: string }) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method);
     const found = listRoutes(app)
@@ -111,7 +111,7 @@ describe.each(storeBackends())('sign-in and roles on $name', (backend) => {
   });
 
   it('answers 401 without credentials and 403 for a role it does not admit, on every guarded route', async () => {
-    const guarded = listRoutes(createApp({ handle, enqueueRefresh: async () => {} })).filter((r) => r.roles !== null);
+    const guarded = listRoutes(createApp({ handle, enqueueRefreshes: async () => {} })).filter((r) => r.roles !== null);
     expect(guarded.length).toBe(EXPECTED_ROUTES.filter((r) => r.roles !== null).length);
     const sessionsByRole = new Map<Role, { cookie: string; csrf: string }>();
     for (const role of ROLES) sessionsByRole.set(role, await signIn(`${role}@example.com`));

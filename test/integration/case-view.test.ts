@@ -51,7 +51,7 @@ describe.each(storeBackends())('case view on $name', (backend) => {
     const user = (await createUser(handle.db, { email: 'agent@example.com', role: 'agent', passwordHash: null }))!;
     token = newSecret('sla_');
     await createApiToken(handle.db, { userId: user.id, tokenHash: secretDigest(token), prefix: token.slice(0, 10) });
-    const app = createApp({ handle, enqueueRefresh: async () => {}, now: () => NOW });
+    const app = createApp({ handle, enqueueRefreshes: async () => {}, now: () => NOW });
     ({ server, base } = await listenOnLoopback(app));
   });
 

@@ -93,7 +93,6 @@ describe.each(storeBackends())('webhook refresh and writeback through the queue 
     const app = createApp({
       handle,
       env,
-      enqueueRefresh: () => Promise.reject(new Error('the route must queue through enqueueRefreshes')),
       enqueueRefreshes: refreshEnqueuer(queue),
     });
     ({ server, base } = await listenOnLoopback(app));
@@ -159,7 +158,6 @@ describe.each(storeBackends())('webhook refresh and writeback through the queue 
     const crashing = createApp({
       handle,
       env,
-      enqueueRefresh: () => Promise.reject(new Error('unused')),
       enqueueRefreshes: async (requests, options) => {
         await refreshEnqueuer(queue)(requests, options);
         throw new Error('crashed before the commit');

@@ -83,7 +83,7 @@ describe.each(storeBackends())('report page and tables on $name', (backend) => {
       await createApiToken(handle.db, { userId: user.id, tokenHash: secretDigest(secret), prefix: secret.slice(0, 10) });
       tokens.set(role, secret);
     }
-    const app = createApp({ handle, enqueueRefresh: async () => {}, now: () => NOW });
+    const app = createApp({ handle, enqueueRefreshes: async () => {}, now: () => NOW });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

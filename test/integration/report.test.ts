@@ -42,7 +42,7 @@ describe.each(storeBackends())('compliance report and explain on $name', (backen
       await createApiToken(handle.db, { userId: user.id, tokenHash: secretDigest(secret), prefix: secret.slice(0, 10) });
       tokens.set(role, secret);
     }
-    const app = createApp({ handle, enqueueRefresh: async () => {}, now: () => NOW });
+    const app = createApp({ handle, enqueueRefreshes: async () => {}, now: () => NOW });
     ({ server, base } = await listenOnLoopback(app));
   });
   afterAll(async () => {

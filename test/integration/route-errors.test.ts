@@ -1,8 +1,9 @@
 // Errors out of async route handlers (Express 5 passes a rejected handler's error to `next` by
 // itself; the routes carry no try/catch of their own): each area's expected failures and a bug all
 // reach the app's error handler (src/web/errors.ts) and answer its JSON, never a hang and never
-// express's default HTML page. The catches that map an error to a 4xx (a case whose connection has
-// no policy: 409) still do. On a real express app on a free port, called with fetch.
+// express's default HTML page. An error the handler maps to a 4xx (a case whose connection has no
+// policy: 409, mapped there once for every route) still answers it. On a real express app on a free
+// port, called with fetch.
 import type { Server } from 'node:http';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -31,7 +32,7 @@ describe.each(storeBackends())('errors of async routes on $name', (backend) => {
     await seedGithubConnection(handle);
     caseId = (await seedCase(handle, { number: 1, priority: 'P1', nowMs: NOW, events: [{ at: iso(NOW - 30 * 60_000), type: 'created', status: 'open', rawPriority: 'P1' }] })).id;
     await createUser(handle.db, { email: 'admin@example.com', role: 'admin', passwordHash: await hashPassword(PASSWORD, { N: 1024, r: 8, p: 1 }) });
-    ({ server, base } = await listenOnLoopback(createApp({ handle, enqueueRefresh: async () => {}, now: () => NOW })));
+    ({ server, base } = await listenOnLoopback(createApp({ handle, enqueueRefreshes: async () => {}, now: () => NOW })));
     admin = await signInOverHttp(base, 'admin@example.com', PASSWORD);
   });
   afterAll(async () => {
@@ -70,7 +71,7 @@ describe.each(storeBackends())('errors of async routes on $name', (backend) => {
     expect(answer.body).toMatchObject(body);
   });
 
-  it('still answers 409 no_policy for a case whose connection has no policy (the catch that maps it stays)', async () => {
+  it('still answers 409 no_policy for a case whose connection has no policy (the error handler maps it)', async () => {
     await handle.db.update(connections).set({ policyId: null });
     try {
       for (const path of [`/api/cases/${caseId}/sla`, `/api/cases/${caseId}/explain`, `/cases/${caseId}`]) {

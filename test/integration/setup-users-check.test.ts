@@ -26,7 +26,7 @@ describe.each(storeBackends())('the fresh-install check of / and /signin on $nam
 
   async function start() {
     const handle = await backend.open();
-    const { server, base } = await listenOnLoopback(createApp({ handle, enqueueRefresh: async () => {} }));
+    const { server, base } = await listenOnLoopback(createApp({ handle, enqueueRefreshes: async () => {} }));
     opened.push({ handle, server });
     const request = (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, { redirect: 'manual', ...init, headers: { accept: 'text/html', ...init.headers } });
     /** How often the users table was asked about, for this store only. */

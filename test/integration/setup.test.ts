@@ -22,7 +22,7 @@ describe.each(storeBackends())('first-admin setup on $name', (backend) => {
 
   beforeAll(async () => {
     handle = await backend.open();
-    const app = createApp({ handle, enqueueRefresh: async () => {} });
+    const app = createApp({ handle, enqueueRefreshes: async () => {} });
     ({ server, base } = await listenOnLoopback(app));
   });
   afterAll(async () => {

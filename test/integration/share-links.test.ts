@@ -75,7 +75,7 @@ describe.each(storeBackends())('customer SLA pages on $name', (backend) => {
     goldId = (await handle.db.select().from(policies).where(eq(policies.name, 'gold')))[0]!.id;
     standardId = (await handle.db.select().from(policies).where(eq(policies.name, 'standard')))[0]!.id;
     financeId = (await handle.db.select().from(customers).where(eq(customers.name, 'Finance')))[0]!.id;
-    const app = createApp({ handle, enqueueRefresh: async () => {}, now: () => NOW });
+    const app = createApp({ handle, enqueueRefreshes: async () => {}, now: () => NOW });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

@@ -67,7 +67,7 @@ describe.each(storeBackends())('GitHub webhooks on $name', (backend) => {
         gh: { source: 'github', policy: 'p', rateLimit: { concurrency: 4, perSecond: 1000 }, config: { baseUrl: fake.url, token: 'env:GH_TOKEN', webhookSecret: 'env:GH_HOOK_SECRET', repositories: ['Codertocat/Hello-World', 'octo-org/octo-repo'] } },
       },
     });
-    const app = createApp({ handle, env, enqueueRefresh: async (connectionId, refs) => void queued.push({ connectionId, refs }) });
+    const app = createApp({ handle, env, enqueueRefreshes: async (requests) => void queued.push(...requests) });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -147,20 +147,22 @@ describe.each(storeBackends())('GitHub webhooks on $name', (backend) => {
     expect(queued).toEqual([]);
   });
 
-  it('forgets a delivery whose refresh could not be queued, so the vendor\'s retry of it is taken', async () => {
+  it('records no delivery whose refresh could not be queued (one transaction), so the vendor\'s retry of it is taken', async () => {
     let failNext = true;
     const taken: ExternalRef[][] = [];
     const flaky = createApp({
       handle,
       env,
-      enqueueRefresh: async (_connectionId, refs) => {
+      enqueueRefreshes: async (requests) => {
         if (failNext) {
           failNext = false;
           throw new Error('queue unavailable');
         }
-        taken.push(refs);
+        taken.push(...requests.map((r) => r.refs));
       },
     });
+    const deliveries = async () => (await handle.db.select({ n: count() }).from(webhookDeliveries))[0]!.n;
+    const deliveriesBefore = await deliveries();
     const { server: flakyServer, base: flakyBase } = await listenOnLoopback(flaky);
     try {
       const { event, payload } = examples.find((e) => !e.payload['issue'].pull_request)!;
@@ -168,10 +170,13 @@ describe.each(storeBackends())('GitHub webhooks on $name', (backend) => {
       const headers = { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': randomUUID(), 'x-hub-signature-256': sign(body) };
       const first = await fetch(`${flakyBase}/webhooks/github/gh`, { method: 'POST', body, headers });
       expect(first.status).toBe(500);
+      expect(await deliveries()).toBe(deliveriesBefore);
       const retry = await fetch(`${flakyBase}/webhooks/github/gh`, { method: 'POST', body, headers });
       expect(retry.status).toBe(202);
       expect(await retry.json()).toMatchObject({ accepted: true });
       expect(taken).toHaveLength(1);
+      expect(taken[0]!.map((r) => r.externalId)).toEqual([String(payload['issue'].id)]);
+      expect(await deliveries()).toBe(deliveriesBefore + 1);
     } finally {
       await new Promise<void>((resolve) => flakyServer.close(() => resolve()));
     }

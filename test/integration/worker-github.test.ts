@@ -11,7 +11,7 @@ import { listWritebackPending } from '../../src/store/cases-repo.ts';
 import { getConnectionByName } from '../../src/store/connections-repo.ts';
 import type { DatabaseHandle } from '../../src/store/db.ts';
 import { applyConfig } from '../../src/sync/config.ts';
-import { startWorkers } from '../../src/sync/jobs.ts';
+import { refreshEnqueuer, startWorkers } from '../../src/sync/jobs.ts';
 import type { JobQueue } from '../../src/sync/queue.ts';
 import { queueFor } from '../../src/sync/queue.ts';
 import { createApp } from '../../src/web/app.ts';
@@ -53,7 +53,7 @@ describe.each(storeBackends())('worker on $name', (backend) => {
     queue = queueFor(handle, { schema, pollingIntervalSeconds: 0.5, retry: { sync: { retryLimit: 1, retryDelay: 1 } } });
     await queue.start();
     await startWorkers({ handle, queue, runtime: { env }, concurrency: { writeback: 4 } });
-    const app = createApp({ handle, env, enqueueRefresh: async (connectionId, refs) => void (await queue.send('refresh', { connectionId, refs })) });
+    const app = createApp({ handle, env, enqueueRefreshes: refreshEnqueuer(queue) });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

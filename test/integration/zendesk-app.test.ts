@@ -4,10 +4,12 @@
 // connections (two accounts whose ticket ids collide), 404 for an untracked ticket, 400 for a bad
 // id, and the signed explanation links the answer hands out.
 import type { Server } from 'node:http';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findCase } from '../../src/store/cases-repo.ts';
 import { getConnectionByName } from '../../src/store/connections-repo.ts';
 import type { DatabaseHandle } from '../../src/store/db.ts';
+import { forgetAgreementContext } from '../../src/sync/agreement-cache.ts';
 import { applyConfig } from '../../src/sync/config.ts';
 import { caseSlaView } from '../../src/sync/case-sla.ts';
 import { explainCaseRecord } from '../../src/sync/explain.ts';
@@ -49,7 +51,7 @@ describe.each(storeBackends())('Zendesk sidebar API on $name', (backend) => {
         'zd-short': { source: 'zendesk', policy: 'view-policy', config: { baseUrl: a.fake.url, email: a.fake.email, apiToken: a.fake.apiToken, sidebarSecret: 'short' } },
       },
     });
-    const app = createApp({ handle, enqueueRefresh: async () => {}, now: () => clock, env: ENV, baseUrl: PUBLIC_URL });
+    const app = createApp({ handle, enqueueRefreshes: async () => {}, now: () => clock, env: ENV, baseUrl: PUBLIC_URL });
     ({ server, base } = await listenOnLoopback(app));
   }, 60_000);
   afterAll(async () => {
@@ -180,6 +182,30 @@ describe.each(storeBackends())('Zendesk sidebar API on $name', (backend) => {
     } finally {
       clock = NOW;
     }
+  });
+
+  it('answers 409 no_policy (the app\'s JSON error) on the sidebar\'s SLA, explanation and explanation page when the connection has no policy', async () => {
+    const view = (await (await sla('zd-a', a.running.id, SECRET_A)).json()) as { explainUrl: string };
+    await handle.db.execute(sql`update connections set policy_id = null where name = 'zd-a'`);
+    // The views reuse the agreement context a few seconds: drop this process's copy of it.
+    forgetAgreementContext(handle.db);
+    try {
+      const calls: [string, () => Promise<Response>][] = [
+        ['sla', () => sla('zd-a', a.running.id, SECRET_A)],
+        ['explain', () => fetch(`${base}/zendesk-app/api/connections/zd-a/tickets/${a.running.id}/explain`, { headers: { authorization: `Bearer ${SECRET_A}` } })],
+        ['explain page', () => fetch(local(view.explainUrl))],
+      ];
+      for (const [name, call] of calls) {
+        const response = await call();
+        expect(response.headers.get('content-type'), name).toMatch(/^application\/json/);
+        expect(response.headers.get('cache-control'), name).toBe('no-store');
+        expect({ status: response.status, body: await response.json() }, name).toEqual({ status: 409, body: { error: 'no_policy', message: 'connection "zd-a" has no policy' } });
+      }
+    } finally {
+      await handle.db.execute(sql`update connections set policy_id = (select id from policies where name = 'view-policy') where name = 'zd-a'`);
+      forgetAgreementContext(handle.db);
+    }
+    expect((await sla('zd-a', a.running.id, SECRET_A)).status).toBe(200);
   });
 
   it('redacts the sidebar secret in `config export`, keeping env references', async () => {

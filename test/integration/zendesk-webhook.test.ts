@@ -32,7 +32,7 @@ describe.each(storeBackends())('Zendesk webhooks on $name', (backend) => {
       policies: { 'view-policy': VIEW_POLICY },
       connections: { 'zendesk-main': { source: 'zendesk', policy: 'view-policy', config: { baseUrl: 'http://127.0.0.1:9', email: 'bot@example.com', apiToken: 'unused', webhookSecret: SECRET } } },
     });
-    const app = createApp({ handle, enqueueRefresh: async (connectionId, refs) => void queued.push({ connectionId, refs }) });
+    const app = createApp({ handle, enqueueRefreshes: async (requests) => void queued.push(...requests) });
     ({ server, base } = await listenOnLoopback(app));
   });
   afterAll(async () => {

@@ -11,29 +11,26 @@ import { readCookie, SESSION_COOKIE } from './cookies.ts';
 import { secretDigest } from './tokens.ts';
 
 export function authenticate(deps: { db: Db; now: () => number }): RequestHandler {
+  // Express 5 hands a rejection of this async middleware to next(error) itself.
   return async (req, res, next) => {
-    try {
-      const header = req.get('authorization');
-      if (header !== undefined) {
-        const match = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i.exec(header);
-        const found = match ? await findApiTokenUser(deps.db, secretDigest(match[1]!)) : null;
-        if (!found) {
-          res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
-          throw new HttpError(401, 'invalid_token', match ? 'the API token is unknown or revoked' : 'Authorization must be "Bearer <API token>"');
-        }
-        await touchApiToken(deps.db, found.tokenId, new Date(deps.now()));
-        setAuth(res, { user: found.user, via: 'token', tokenId: found.tokenId });
-        next();
-        return;
+    const header = req.get('authorization');
+    if (header !== undefined) {
+      const match = /^Bearer +([A-Za-z0-9._~+/=-]+) *$/i.exec(header);
+      const found = match ? await findApiTokenUser(deps.db, secretDigest(match[1]!)) : null;
+      if (!found) {
+        res.set('WWW-Authenticate', 'Bearer error="invalid_token"');
+        throw new HttpError(401, 'invalid_token', match ? 'the API token is unknown or revoked' : 'Authorization must be "Bearer <API token>"');
       }
-      const token = readCookie(req, SESSION_COOKIE);
-      if (token) {
-        const found = await findSession(deps.db, secretDigest(token), new Date(deps.now()));
-        if (found) setAuth(res, { user: found.user, via: 'session', session: found.session });
-      }
+      await touchApiToken(deps.db, found.tokenId, new Date(deps.now()));
+      setAuth(res, { user: found.user, via: 'token', tokenId: found.tokenId });
       next();
-    } catch (error) {
-      next(error);
+      return;
     }
+    const token = readCookie(req, SESSION_COOKIE);
+    if (token) {
+      const found = await findSession(deps.db, secretDigest(token), new Date(deps.now()));
+      if (found) setAuth(res, { user: found.user, via: 'session', session: found.session });
+    }
+    next();
   };
 }

@@ -7,7 +7,7 @@ import { validateWith } from '../../core/validate.ts';
 import { getCase } from '../../store/cases-repo.ts';
 import type { Db } from '../../store/db.ts';
 import { recentAgreementContext } from '../../sync/agreement-cache.ts';
-import { CaseNotFoundError, explainCaseRecord } from '../../sync/explain.ts';
+import { explainCaseRecord } from '../../sync/explain.ts';
 import type { ComplianceReportQuery } from '../../sync/report.ts';
 import { complianceCsv, complianceReport, parseReportInstant, parseReportQuery } from '../../sync/report.ts';
 import { requireAuth } from '../auth/context.ts';
@@ -65,19 +65,15 @@ export function apiRoutes(deps: ApiDeps): Router {
       .send(complianceCsv(report));
   });
 
-  router.get('/api/cases/:id/explain', everyone, async (req, res, next) => {
-    try {
-      const params = validateWith(explainParams, req.params);
-      const query = validateWith(explainQuery, req.query);
-      const errors = [...(params.ok ? [] : params.errors), ...(query.ok ? [] : query.errors)];
-      if (!params.ok || !query.ok) throw badRequest(errors);
-      const stored = await getCase(deps.db, params.value.id);
-      if (!stored) throw new HttpError(404, 'not_found', `no case with id ${params.value.id}`);
-      const nowMs = query.value.now === undefined ? deps.now() : parseReportInstant(query.value.now);
-      res.json(await explainCaseRecord(deps.db, stored, nowMs, { agreements }));
-    } catch (error) {
-      next(error instanceof CaseNotFoundError ? new HttpError(409, 'no_policy', error.message) : error);
-    }
+  router.get('/api/cases/:id/explain', everyone, async (req, res) => {
+    const params = validateWith(explainParams, req.params);
+    const query = validateWith(explainQuery, req.query);
+    const errors = [...(params.ok ? [] : params.errors), ...(query.ok ? [] : query.errors)];
+    if (!params.ok || !query.ok) throw badRequest(errors);
+    const stored = await getCase(deps.db, params.value.id);
+    if (!stored) throw new HttpError(404, 'not_found', `no case with id ${params.value.id}`);
+    const nowMs = query.value.now === undefined ? deps.now() : parseReportInstant(query.value.now);
+    res.json(await explainCaseRecord(deps.db, stored, nowMs, { agreements }));
   });
 
   return router;

@@ -8,7 +8,7 @@ import { getCase } from '../../store/cases-repo.ts';
 import type { StoredCase } from '../../store/cases-repo.ts';
 import { recentAgreementContext } from '../../sync/agreement-cache.ts';
 import { caseSlaView } from '../../sync/case-sla.ts';
-import { CaseNotFoundError, explainCaseRecord } from '../../sync/explain.ts';
+import { explainCaseRecord } from '../../sync/explain.ts';
 import { requireAuth } from '../auth/context.ts';
 import { ANY_ROLE, requireRole } from '../auth/require-role.ts';
 import type { AreaDeps } from '../deps.ts';
@@ -30,25 +30,16 @@ export function caseRoutes(deps: AreaDeps): Router {
     if (!stored) throw new HttpError(404, 'not_found', `no case with id ${params.value.id}`);
     return stored;
   }
-  const noPolicy = (error: unknown) => (error instanceof CaseNotFoundError ? new HttpError(409, 'no_policy', error.message) : error);
 
-  router.get('/api/cases/:id/sla', everyone, async (req, res, next) => {
-    try {
-      const stored = await caseOf(req);
-      res.set('Cache-Control', 'no-store').json(await caseSlaView(deps.db, stored, deps.now(), { explainUrl: `/cases/${stored.id}#explain`, agreements }));
-    } catch (error) {
-      next(noPolicy(error));
-    }
+  router.get('/api/cases/:id/sla', everyone, async (req, res) => {
+    const stored = await caseOf(req);
+    res.set('Cache-Control', 'no-store').json(await caseSlaView(deps.db, stored, deps.now(), { explainUrl: `/cases/${stored.id}#explain`, agreements }));
   });
 
-  router.get('/cases/:id', everyone, async (req, res, next) => {
-    try {
-      const auth = requireAuth(res);
-      const explanation = await explainCaseRecord(deps.db, await caseOf(req), deps.now(), { agreements });
-      res.type('html').send(casePage(explanation, { user: auth.user, csrfToken: auth.via === 'session' ? auth.session.csrfToken : null }));
-    } catch (error) {
-      next(noPolicy(error));
-    }
+  router.get('/cases/:id', everyone, async (req, res) => {
+    const auth = requireAuth(res);
+    const explanation = await explainCaseRecord(deps.db, await caseOf(req), deps.now(), { agreements });
+    res.type('html').send(casePage(explanation, { user: auth.user, csrfToken: auth.via === 'session' ? auth.session.csrfToken : null }));
   });
 
   return router;

@@ -12,10 +12,9 @@ import type { StoredCase } from '../../store/cases-repo.ts';
 import { getConnection, getConnectionByName, listConnections } from '../../store/connections-repo.ts';
 import { linkJiraConnectTenant, listJiraConnectTenants } from '../../store/jira-connect-tenants-repo.ts';
 import { getSyncCursor } from '../../store/sync-cursors-repo.ts';
-import { recordWebhookDelivery } from '../../store/webhook-deliveries-repo.ts';
 import { recentAgreementContext } from '../../sync/agreement-cache.ts';
 import { caseSlaView } from '../../sync/case-sla.ts';
-import { CaseNotFoundError, explainCaseRecord } from '../../sync/explain.ts';
+import { explainCaseRecord } from '../../sync/explain.ts';
 import { authenticate } from '../auth/authenticate.ts';
 import { requireAuth } from '../auth/context.ts';
 import { csrfProtection } from '../auth/csrf.ts';
@@ -32,6 +31,8 @@ import { jiraUserRole } from '../jira-connect/site-admin.ts';
 import { casePage } from '../views/case.ts';
 import { jiraAdminPage, jiraAdminRefusal, jiraTenantsPage } from '../views/jira-admin.ts';
 import { jiraPanelMessage, jiraPanelPage } from '../views/jira-panel.ts';
+import type { WebhookDeps } from './webhooks.ts';
+import { deliveryIntake } from './webhooks.ts';
 
 /** The issue the panel and its pages are about: Jira's numeric id, and/or its key. */
 const issueQuery = z
@@ -43,7 +44,7 @@ const issueQuery = z
 
 const ICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24"><circle cx="12" cy="13" r="9" fill="none" stroke="#0052cc" stroke-width="2"/><path d="M12 8v5l3 2" fill="none" stroke="#0052cc" stroke-width="2" stroke-linecap="round"/><path d="M9 2h6" stroke="#0052cc" stroke-width="2" stroke-linecap="round"/></svg>`;
 
-export function jiraConnectRoutes(deps: AreaDeps): Router {
+export function jiraConnectRoutes(deps: AreaDeps, webhooks: Pick<WebhookDeps, 'enqueueRefreshes'>): Router {
   const router = Router();
   const settings = connectSettings(deps.env ?? process.env);
   const lifecycle = { db: deps.db, now: deps.now, baseUrl: deps.baseUrl, appKey: settings.appKey, installKey: installKeyFetcher(settings.installKeysUrl) };
@@ -53,6 +54,8 @@ export function jiraConnectRoutes(deps: AreaDeps): Router {
   const signedOrContext = requireConnectJwt(deps, { allowContext: true });
   // The panel loads on every issue view: the agreement context is reused a few seconds.
   const agreements = recentAgreementContext(deps.now);
+  // As the REST-mode webhook route: a delivery is recorded and its refresh queued in one transaction.
+  const intake = deliveryIntake(deps.handle, webhooks.enqueueRefreshes);
 
   /** The case of this issue in the tenant's own connection; null when it has none (or is another tenant's). */
   async function caseOfIssue(req: Request, auth: ConnectAuth): Promise<StoredCase | null> {
@@ -114,71 +117,56 @@ export function jiraConnectRoutes(deps: AreaDeps): Router {
       return;
     }
     const { deliveryId, name, refs } = event.value;
-    if (deliveryId !== null && !(await recordWebhookDelivery(deps.db, connection.id, deliveryId))) {
+    const refresh = refs.length > 0 && connection.enabled ? { connectionId: connection.id, refs } : null;
+    if (!(await intake({ connectionId: connection.id, deliveryId, refresh }))) {
       res.status(202).json({ accepted: false, duplicate: true, deliveryId });
       return;
-    }
-    if (refs.length > 0 && connection.enabled) {
-      if (!deps.queue) throw new HttpError(503, 'unavailable', 'no job queue: the refresh cannot be queued');
-      await deps.queue.send('refresh', { connectionId: connection.id, refs });
     }
     res.status(202).json({ accepted: true, event: name, refs: refs.length, paused: !connection.enabled });
   });
 
-  router.get('/jira/panel', signedByJira, async (req, res, next) => {
-    try {
-      const auth = connectAuthOf(res);
-      allowJiraFraming(res, auth.tenant.baseUrl);
-      res.set('Cache-Control', 'no-store');
-      if (auth.tenant.connectionId === null) {
-        res.type('html').send(jiraPanelMessage('Not linked', 'This Jira site is not linked to an sla-sync connection yet: ask an sla-sync admin to link it.'));
-        return;
-      }
-      const stored = await caseOfIssue(req, auth);
-      if (!stored) {
-        notTracked(res);
-        return;
-      }
-      const view = await caseSlaView(deps.db, stored, deps.now(), { explainUrl: signedLink(auth, '/jira/explain', stored.externalId), agreements });
-      res.type('html').send(jiraPanelPage(view));
-    } catch (error) {
-      next(error instanceof CaseNotFoundError ? new HttpError(409, 'no_policy', error.message) : error);
+  router.get('/jira/panel', signedByJira, async (req, res) => {
+    const auth = connectAuthOf(res);
+    allowJiraFraming(res, auth.tenant.baseUrl);
+    res.set('Cache-Control', 'no-store');
+    if (auth.tenant.connectionId === null) {
+      res.type('html').send(jiraPanelMessage('Not linked', 'This Jira site is not linked to an sla-sync connection yet: ask an sla-sync admin to link it.'));
+      return;
     }
+    const stored = await caseOfIssue(req, auth);
+    if (!stored) {
+      notTracked(res);
+      return;
+    }
+    const view = await caseSlaView(deps.db, stored, deps.now(), { explainUrl: signedLink(auth, '/jira/explain', stored.externalId), agreements });
+    res.type('html').send(jiraPanelPage(view));
   });
 
   // The panel's "why" link: the case page's explanation, its countdown and JSON on signed links.
-  router.get('/jira/explain', signedByJira, async (req, res, next) => {
-    try {
-      const auth = connectAuthOf(res);
-      allowJiraFraming(res, auth.tenant.baseUrl);
-      res.set('Cache-Control', 'no-store');
-      const stored = await caseOfIssue(req, auth);
-      if (!stored) {
-        notTracked(res);
-        return;
-      }
-      const explanation = await explainCaseRecord(deps.db, stored, deps.now(), { agreements });
-      res.type('html').send(
-        casePage(explanation, {
-          bodyClass: 'embedded',
-          links: { sla: signedLink(auth, '/jira/sla', stored.externalId), explainJson: signedLink(auth, '/jira/explain.json', stored.externalId) },
-        }),
-      );
-    } catch (error) {
-      next(error instanceof CaseNotFoundError ? new HttpError(409, 'no_policy', error.message) : error);
+  router.get('/jira/explain', signedByJira, async (req, res) => {
+    const auth = connectAuthOf(res);
+    allowJiraFraming(res, auth.tenant.baseUrl);
+    res.set('Cache-Control', 'no-store');
+    const stored = await caseOfIssue(req, auth);
+    if (!stored) {
+      notTracked(res);
+      return;
     }
+    const explanation = await explainCaseRecord(deps.db, stored, deps.now(), { agreements });
+    res.type('html').send(
+      casePage(explanation, {
+        bodyClass: 'embedded',
+        links: { sla: signedLink(auth, '/jira/sla', stored.externalId), explainJson: signedLink(auth, '/jira/explain.json', stored.externalId) },
+      }),
+    );
   });
 
   /** The JSON the panel's pages fetch: one view of the tenant's case of this issue. */
-  const caseJson = (build: (stored: StoredCase, auth: ConnectAuth) => Promise<unknown>): RequestHandler => async (req, res, next) => {
-    try {
-      const auth = connectAuthOf(res);
-      const stored = await caseOfIssue(req, auth);
-      if (!stored) throw new HttpError(404, 'not_found', 'this issue is not tracked by sla-sync');
-      res.set('Cache-Control', 'no-store').json(await build(stored, auth));
-    } catch (error) {
-      next(error instanceof CaseNotFoundError ? new HttpError(409, 'no_policy', error.message) : error);
-    }
+  const caseJson = (build: (stored: StoredCase, auth: ConnectAuth) => Promise<unknown>): RequestHandler => async (req, res) => {
+    const auth = connectAuthOf(res);
+    const stored = await caseOfIssue(req, auth);
+    if (!stored) throw new HttpError(404, 'not_found', 'this issue is not tracked by sla-sync');
+    res.set('Cache-Control', 'no-store').json(await build(stored, auth));
   };
   router.get('/jira/sla', signedOrContext, caseJson((stored, auth) => caseSlaView(deps.db, stored, deps.now(), { explainUrl: signedLink(auth, '/jira/explain', stored.externalId), agreements })));
   router.get('/jira/explain.json', signedOrContext, caseJson((stored) => explainCaseRecord(deps.db, stored, deps.now(), { agreements })));

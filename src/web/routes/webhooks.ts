@@ -1,9 +1,9 @@
 // POST /webhooks/:source/:connection (issue 3): the signature is checked on the raw bytes before
 // anything is parsed, the answer (202) goes out at once, and the work is queued. A vendor's
-// redelivery (same delivery id) is acknowledged and ignored. With `enqueueRefreshes` (serve, the
-// bench), the delivery is recorded and its refresh queued in ONE transaction, shared by the
-// deliveries that arrive while the previous one commits (group commit: a burst costs a few
-// statements per group, not two per delivery).
+// redelivery (same delivery id) is acknowledged and ignored. The delivery is recorded and its
+// refresh queued in ONE transaction (never a delivery recorded without its refresh, even across a
+// crash), shared by the deliveries that arrive while the previous one commits (group commit: a
+// burst costs a few statements per group, not two per delivery).
 import express, { Router } from 'express';
 import type { ExternalRef, RawRequest } from '../../connectors/types.ts';
 import { SOURCES } from '../../connectors/types.ts';
@@ -12,7 +12,7 @@ import { getConnectionByName } from '../../store/connections-repo.ts';
 import type { Connection } from '../../store/connections-repo.ts';
 import type { DatabaseHandle, Db } from '../../store/db.ts';
 import { withTransaction } from '../../store/db.ts';
-import { deliveryKey, forgetWebhookDelivery, recordWebhookDeliveries, recordWebhookDelivery } from '../../store/webhook-deliveries-repo.ts';
+import { deliveryKey, recordWebhookDeliveries } from '../../store/webhook-deliveries-repo.ts';
 import { jobPayloadSchemas } from '../../sync/queue-jobs.ts';
 import { validateWith } from '../../core/validate.ts';
 import { resolveSecrets } from '../../sync/secrets.ts';
@@ -25,18 +25,16 @@ export interface RefreshRequest {
 
 export interface WebhookDeps {
   handle: DatabaseHandle;
-  /** Queues the refresh of these cases (a job; never done inline). */
-  enqueueRefresh(connectionId: number, refs: ExternalRef[]): Promise<void>;
   /**
-   * Queues these refreshes in the store transaction `tx` (queued if and only if it commits; on
-   * PGlite the send must use it). When given, it is used instead of enqueueRefresh, in the
-   * transaction that records the deliveries: a delivery is never recorded without its refresh.
+   * Queues the refresh of these cases (a job; never done inline) in the store transaction `tx`
+   * that records their deliveries: queued if and only if it commits (on PGlite the send must use
+   * it), so a delivery is never recorded without its refresh. `refreshEnqueuer(queue)` (jobs.ts).
    */
-  enqueueRefreshes?(requests: RefreshRequest[], options: { tx: Db }): Promise<void>;
+  enqueueRefreshes(requests: RefreshRequest[], options: { tx: Db }): Promise<void>;
   env?: NodeJS.ProcessEnv;
 }
 
-interface Delivery {
+export interface Delivery {
   connectionId: number;
   deliveryId: string | null;
   /** Null: nothing to queue (no refs, or the connection is paused). */
@@ -47,9 +45,10 @@ interface Delivery {
  * Records deliveries and queues their refreshes, a group per transaction: a delivery that arrives
  * while a group commits waits for the next group. Resolves per delivery: true when taken, false
  * when seen before (a redelivery, also within one group). A failed transaction fails its group
- * (nothing of it recorded or queued; the vendor redelivers each).
+ * (nothing of it recorded or queued; the vendor redelivers each). This route's and the Jira
+ * Connect webhooks' (jira-connect.ts) one way in.
  */
-function deliveryIntake(handle: DatabaseHandle, enqueue: NonNullable<WebhookDeps['enqueueRefreshes']>): (delivery: Delivery) => Promise<boolean> {
+export function deliveryIntake(handle: DatabaseHandle, enqueue: WebhookDeps['enqueueRefreshes']): (delivery: Delivery) => Promise<boolean> {
   let waiting: { delivery: Delivery; resolve: (taken: boolean) => void; reject: (error: unknown) => void }[] = [];
   let flushing = false;
   const commitGroup = async (group: Delivery[]): Promise<boolean[]> =>
@@ -79,6 +78,8 @@ function deliveryIntake(handle: DatabaseHandle, enqueue: NonNullable<WebhookDeps
   };
   return (delivery) =>
     new Promise<boolean>((resolve, reject) => {
+      // Checked here, alone: a payload the queue would refuse must not fail its whole group.
+      if (delivery.refresh) jobPayloadSchemas.refresh.parse(delivery.refresh);
       waiting.push({ delivery, resolve, reject });
       if (flushing) return;
       flushing = true;
@@ -113,7 +114,7 @@ function sendAccepted(res: express.Response, body: object): void {
 export function webhookRoutes(deps: WebhookDeps): Router {
   const router = Router();
   const known = new Map<string, KnownConnection>();
-  const intake = deps.enqueueRefreshes ? deliveryIntake(deps.handle, deps.enqueueRefreshes) : null;
+  const intake = deliveryIntake(deps.handle, deps.enqueueRefreshes);
   /** The connection and its validated config; null when there is no such connection of this source. */
   const lookup = async (source: string, name: string): Promise<KnownConnection | null> => {
     const hit = known.get(name);
@@ -127,57 +128,30 @@ export function webhookRoutes(deps: WebhookDeps): Router {
     known.set(name, entry);
     return entry;
   };
-  router.post(
-    '/webhooks/:source/:connection',
-    express.raw({ type: () => true, limit: '25mb' }),
-    async (req, res, next) => {
-      try {
-        const { source, connection: name } = req.params as { source: string; connection: string };
-        if (!(SOURCES as readonly string[]).includes(source) || !isBuiltSource(source)) throw new HttpError(404, 'not_found', `no webhook endpoint for source "${source}"`);
-        const found = await lookup(source, name);
-        if (!found) throw new HttpError(404, 'not_found', `no ${source} connection named "${name}"`);
-        const { connection } = found;
-        const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-        if (!ACCEPTED_TYPES.includes(type)) throw new HttpError(415, 'unsupported_media_type', `content-type must be application/json, not "${type || 'none'}"`);
-        const connector = connectorFor(connection.source);
-        const raw: RawRequest = {
-          headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : v])),
-          body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
-        };
-        const verified = await connector.verifyWebhook(found.config, raw);
-        if (!verified.ok) {
-          const status = HTTP_STATUS_OF[verified.error.code];
-          res.status(status).json({ error: verified.error.code, message: verified.error.message });
-          return;
-        }
-        const event = verified.value;
-        if (intake) {
-          const refresh = event.refs.length > 0 && connection.enabled ? { connectionId: connection.id, refs: event.refs } : null;
-          // Checked here, alone: a payload the queue would refuse must not fail its whole group.
-          if (refresh) jobPayloadSchemas.refresh.parse(refresh);
-          const taken = await intake({ connectionId: connection.id, deliveryId: event.deliveryId, refresh });
-          sendAccepted(res, taken ? { accepted: true, event: event.name, refs: event.refs.length, paused: !connection.enabled } : { accepted: false, duplicate: true, deliveryId: event.deliveryId });
-          return;
-        }
-        if (event.deliveryId !== null && !(await recordWebhookDelivery(deps.handle.db, connection.id, event.deliveryId))) {
-          res.status(202).json({ accepted: false, duplicate: true, deliveryId: event.deliveryId });
-          return;
-        }
-        if (event.refs.length > 0 && connection.enabled) {
-          try {
-            await deps.enqueueRefresh(connection.id, event.refs);
-          } catch (error) {
-            // Not queued: forget the delivery so the vendor's retry of it is taken, not dropped as
-            // a duplicate. (A crash right here loses the refresh; the next scheduled sync brings it.)
-            if (event.deliveryId !== null) await forgetWebhookDelivery(deps.handle.db, connection.id, event.deliveryId);
-            throw error;
-          }
-        }
-        res.status(202).json({ accepted: true, event: event.name, refs: event.refs.length, paused: !connection.enabled });
-      } catch (error) {
-        next(error);
-      }
-    },
-  );
+  // Express 5 hands a rejection of this async handler to the error handler itself.
+  router.post('/webhooks/:source/:connection', express.raw({ type: () => true, limit: '25mb' }), async (req, res) => {
+    const { source, connection: name } = req.params as { source: string; connection: string };
+    if (!(SOURCES as readonly string[]).includes(source) || !isBuiltSource(source)) throw new HttpError(404, 'not_found', `no webhook endpoint for source "${source}"`);
+    const found = await lookup(source, name);
+    if (!found) throw new HttpError(404, 'not_found', `no ${source} connection named "${name}"`);
+    const { connection } = found;
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (!ACCEPTED_TYPES.includes(type)) throw new HttpError(415, 'unsupported_media_type', `content-type must be application/json, not "${type || 'none'}"`);
+    const connector = connectorFor(connection.source);
+    const raw: RawRequest = {
+      headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(',') : v])),
+      body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+    };
+    const verified = await connector.verifyWebhook(found.config, raw);
+    if (!verified.ok) {
+      const status = HTTP_STATUS_OF[verified.error.code];
+      res.status(status).json({ error: verified.error.code, message: verified.error.message });
+      return;
+    }
+    const event = verified.value;
+    const refresh = event.refs.length > 0 && connection.enabled ? { connectionId: connection.id, refs: event.refs } : null;
+    const taken = await intake({ connectionId: connection.id, deliveryId: event.deliveryId, refresh });
+    sendAccepted(res, taken ? { accepted: true, event: event.name, refs: event.refs.length, paused: !connection.enabled } : { accepted: false, duplicate: true, deliveryId: event.deliveryId });
+  });
   return router;
 }

@@ -14,7 +14,7 @@ import { findCase } from '../../store/cases-repo.ts';
 import type { StoredCase } from '../../store/cases-repo.ts';
 import { recentAgreementContext } from '../../sync/agreement-cache.ts';
 import { caseSlaView } from '../../sync/case-sla.ts';
-import { CaseNotFoundError, explainCaseRecord } from '../../sync/explain.ts';
+import { explainCaseRecord } from '../../sync/explain.ts';
 import type { AreaDeps } from '../deps.ts';
 import { HttpError } from '../errors.ts';
 import { casePage } from '../views/case.ts';
@@ -56,13 +56,9 @@ export function zendeskAppRoutes(deps: AreaDeps): Router {
 
   const handle =
     (answer: (found: Located, req: Request, res: Parameters<RequestHandler>[1]) => Promise<void>): RequestHandler =>
-    async (req, res, next) => {
-      try {
-        res.set('Cache-Control', 'no-store');
-        await answer(await locate(req), req, res);
-      } catch (error) {
-        next(error instanceof CaseNotFoundError ? new HttpError(409, 'no_policy', error.message) : error);
-      }
+    async (req, res) => {
+      res.set('Cache-Control', 'no-store');
+      await answer(await locate(req), req, res);
     };
 
   router.get(
