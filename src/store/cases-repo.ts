@@ -55,15 +55,20 @@ export async function upsertCasesWithEvents(
 /**
  * upsertCasesWithEvents, also telling which cases the statement created: a new case has no events
  * to drop and no stored SLA states, so neither is looked for (on a first sync, every case).
+ * `afterCaseRows` is called once every case row is written (and so locked by the transaction),
+ * before their events: from then on the transaction takes no row lock of a case it does not hold.
  */
 export async function storeCases(
   db: Db,
   connectionId: number,
   input: readonly CaseInput[],
-  options: { writebackPending?: boolean; inCallersTransaction?: boolean } = {},
+  options: { writebackPending?: boolean; inCallersTransaction?: boolean; afterCaseRows?: () => void } = {},
 ): Promise<{ ids: number[]; created: ReadonlySet<number> }> {
   const latest = new Map(input.map((c) => [c.externalId, c]));
-  if (latest.size === 0) return { ids: [], created: new Set() };
+  if (latest.size === 0) {
+    options.afterCaseRows?.();
+    return { ids: [], created: new Set() };
+  }
   const atomically = <T>(fn: (tx: Db) => Promise<T>): Promise<T> => (options.inCallersTransaction ? fn(db) : db.transaction(fn));
   return atomically(async (tx) => {
     const idByExternalId = new Map<string, number>();
@@ -94,6 +99,7 @@ export async function storeCases(
         if (row.created) created.add(Number(row.id));
       }
     }
+    options.afterCaseRows?.();
     const caseIdOf = (c: CaseInput) => idByExternalId.get(c.externalId)!;
     await replaceEvents(tx, [...latest.values()].map((c) => ({ caseId: caseIdOf(c), events: c.events, created: created.has(caseIdOf(c)) })));
     return { ids: input.map(caseIdOf), created };

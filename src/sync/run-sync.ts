@@ -49,7 +49,13 @@ export function timersFor(caseId: number, evaluation: CaseEvaluation, nowMs: num
  * Stores cases as the connector gave them, re-evaluates them at nowMs and flags them for writeback,
  * all in the caller's transaction. Shared by the sync and by webhook refreshes.
  */
-export async function storeAndEvaluate(tx: Db, runtime: ConnectionRuntime, fetched: readonly SourceCase[], nowMs: number): Promise<StoredPage> {
+export async function storeAndEvaluate(
+  tx: Db,
+  runtime: ConnectionRuntime,
+  fetched: readonly SourceCase[],
+  nowMs: number,
+  options: { afterCaseRows?: () => void } = {},
+): Promise<StoredPage> {
   // A version older than the stored one (a sync page fetched before a webhook refresh committed)
   // is dropped: the newer data stays, and the next sync brings whatever is newer still.
   const stored = await lockCaseVersions(tx, runtime.connection.id, fetched.map((c) => c.externalId));
@@ -69,7 +75,11 @@ export async function storeAndEvaluate(tx: Db, runtime: ConnectionRuntime, fetch
   }));
   // Every touched case is checked at its vendor (writeback_pending, set with the row): a label a
   // person removed is put back; the connector sends nothing when the ticket already shows the SLA.
-  const { ids: caseIds, created } = await storeCases(tx, runtime.connection.id, pageCases, { writebackPending: true, inCallersTransaction: true });
+  const { ids: caseIds, created } = await storeCases(tx, runtime.connection.id, pageCases, {
+    writebackPending: true,
+    inCallersTransaction: true,
+    ...(options.afterCaseRows ? { afterCaseRows: options.afterCaseRows } : {}),
+  });
   const previous = await getMetricStatesOf(tx, caseIds.filter((id) => !created.has(id)));
   const evaluatedAt = formatInstant(nowMs);
   const changedCaseIds: number[] = [];
@@ -112,12 +122,45 @@ export interface SyncResult extends SyncProgress {
   cursor: string | null;
 }
 
+/** A page whose transaction has started: `caseRows` once its case rows are written (and locked), `committed` with its outcome. */
+interface PageInFlight {
+  caseRows: Promise<void>;
+  committed: Promise<StoredPage>;
+}
+
 export async function runSync(handle: DatabaseHandle, runtime: ConnectionRuntime, options: SyncOptions = {}): Promise<SyncResult> {
   const now = options.now ?? Date.now;
   const started = now();
   const { connection } = runtime;
   let cursor = options.full ? null : ((await getSyncCursor(handle.db, connection.id))?.cursor ?? null);
   const progress: SyncProgress = { connection: connection.name, pages: 0, cases: 0, changed: 0, elapsedMs: 0 };
+  /**
+   * Page n+1's transaction overlaps page n's on Postgres (two connections; PGlite runs one
+   * transaction at a time). Cursors still commit in order and a page never commits without the one
+   * before it:
+   * - n+1 starts once n has written its case rows. From then on n takes no row lock of a case it
+   *   does not already hold (its events and SLA states are its own cases' rows), so n never waits
+   *   for n+1: a case in both pages makes n+1 wait for n's commit inside Postgres, never the reverse.
+   * - n+1 writes its cursor and commits only after n has committed, and rolls back if n failed.
+   */
+  const overlap = handle.kind === 'postgres';
+  const startPage = (page: { cases: readonly SourceCase[]; nextCursor: string }, before: PageInFlight | null): PageInFlight => {
+    let caseRowsWritten!: () => void;
+    const caseRows = new Promise<void>((resolve) => (caseRowsWritten = resolve));
+    const committed = (async () => {
+      // The one before failed before its case rows: this page does not start.
+      if (before) await Promise.race([before.caseRows, before.committed]);
+      return withTransaction(handle, async (tx) => {
+        const result = await storeAndEvaluate(tx, runtime, page.cases, now(), { afterCaseRows: caseRowsWritten });
+        if (before) await before.committed; // its failure rolls this page back too
+        await saveSyncCursor(tx, connection.id, page.nextCursor);
+        return result;
+      });
+    })();
+    committed.catch(() => undefined); // surfaced when awaited in order; not an unhandled rejection meanwhile
+    return { caseRows, committed };
+  };
+  let inFlight: PageInFlight | null = null;
   try {
     // Pages read ahead: the vendor is asked for page n+1 while page n is being stored, so a sync
     // takes about the longer of the two rather than their sum. In the connector thread (the
@@ -126,27 +169,48 @@ export async function runSync(handle: DatabaseHandle, runtime: ConnectionRuntime
       ? changesInThread(runtime, cursor)
       : runtime.connector.fetchChanges(runtime.config, cursor, runtime.ctx)[Symbol.asyncIterator]();
     let ahead = pages.next();
+    /** Waits for a page's commit, then counts it and tells onPage, in page order. */
+    const finish = async (page: PageInFlight, nextCursor: string): Promise<void> => {
+      const stored = await page.committed;
+      cursor = nextCursor;
+      progress.pages++;
+      progress.cases += stored.caseIds.length;
+      progress.changed += stored.changedCaseIds.length;
+      progress.elapsedMs = now() - started;
+      await options.onPage?.(stored, { ...progress });
+    };
+    let pendingCursor = '';
+    let startedPages = 0;
     try {
       for (;;) {
+        if (options.maxPages !== undefined && startedPages >= options.maxPages) break;
         const next = await ahead;
         if (next.done) break;
         const page = next.value;
         ahead = pages.next();
         ahead.catch(() => undefined); // surfaced when awaited; not an unhandled rejection meanwhile
-        const stored = await withTransaction(handle, async (tx) => {
-          const result = await storeAndEvaluate(tx, runtime, page.cases, now());
-          await saveSyncCursor(tx, connection.id, page.nextCursor);
-          return result;
-        });
-        cursor = page.nextCursor;
-        progress.pages++;
-        progress.cases += stored.caseIds.length;
-        progress.changed += stored.changedCaseIds.length;
-        progress.elapsedMs = now() - started;
-        await options.onPage?.(stored, { ...progress });
-        if (options.maxPages !== undefined && progress.pages >= options.maxPages) break;
+        // Sequential (PGlite): nothing is in flight here. Overlapped: the page before is, and is
+        // finished while this one stores.
+        const before = inFlight;
+        inFlight = startPage(page, before);
+        startedPages++;
+        if (before) await finish(before, pendingCursor);
+        pendingCursor = page.nextCursor;
+        if (!overlap) {
+          const current = inFlight;
+          inFlight = null;
+          await finish(current, pendingCursor);
+        }
+      }
+      if (inFlight) {
+        const last = inFlight;
+        inFlight = null;
+        await finish(last, pendingCursor);
       }
     } finally {
+      // A page still in flight after a failure rolls back (or commits, when the failure came after
+      // it): either way its connection is settled before the sync reports.
+      await (inFlight as PageInFlight | null)?.committed.catch(() => undefined);
       await pages.return?.(undefined).catch(() => undefined);
     }
     await recordSyncRun(handle.db, connection.id, formatInstant(now()), null);
