@@ -1,10 +1,14 @@
 // Benchmark section "webhook-latency" (issue 3, "webhook-to-writeback latency p50/p99 for a burst
 // of 1,000 webhooks on loopback (target p99 under 1 s)").
 //
-// Two processes, as in production: sla-sync in a child process (this file run with SERVE_FLAG) doing
-// what `sla-sync serve` does on one store: the express app (createApp) on a free port, refreshes
-// queued on pg-boss in the store's own database (polling 0.5 s), and the workers (startWorkers) in
-// the same process; and "GitHub" here: the fake API, and the sender of the webhooks.
+// As in production, sla-sync runs in processes of its own (this file run with SERVE_FLAG), and "GitHub"
+// (the fake API and the sender of the webhooks) in this one:
+//   - PGlite: what `sla-sync serve` does on the embedded store, in one process: the express app
+//     (createApp) on a free port, refreshes queued on pg-boss in the store's own database (polling
+//     0.5 s), and the workers (startWorkers);
+//   - Postgres: what the README's "Scaling out" runs, `sla-sync serve` (the app only) and one
+//     `sla-sync worker` (the workers, woken by pg-boss's NOTIFY) as two processes; and, for
+//     comparison, both in one process (`serve --worker`).
 //
 // Setup (untimed): 1,000 open issues, each with a P3 label and a customer's comment, synced once into
 // a fresh store (nothing written back yet: writing 1,000 status comments first would double the
@@ -126,38 +130,59 @@ const sign = (body: string, secret: string): string => `sha256=${createHmac('sha
 // The sla-sync process
 
 /**
- * Opens STORE ("memory" or a postgres:// URL), configures it for the fake, syncs, then serves
- * webhooks with the workers in this process. Prints `{"port":N,...}` when ready; SIGTERM stops it.
+ * What one sla-sync process runs: `all` is `sla-sync serve` on the embedded store (the app and the
+ * workers in one process); `web` is `sla-sync serve` on Postgres (the app only: it records
+ * deliveries and queues their refreshes), `worker` is `sla-sync worker` beside it.
  */
-async function serveSlaSync(store: string, fakeUrl: string, worldNowMs: number): Promise<void> {
+type Role = 'all' | 'web' | 'worker';
+const ROLES: readonly Role[] = ['all', 'web', 'worker'];
+
+/**
+ * Opens STORE ("memory" or a postgres:// URL) and runs ROLE on it. With SETUP, first configures the
+ * store for the fake and syncs it (the first process started does this). Prints
+ * `{"port":N,...}` when ready (port 0 for a worker); SIGTERM stops it.
+ */
+async function serveSlaSync(store: string, fakeUrl: string, worldNowMs: number, role: Role, setup: boolean): Promise<void> {
   const nowMs = worldNowMs + NOW_AHEAD_MS;
   const now = (): number => nowMs;
   const handle = store === 'memory' ? await openDatabase({ memory: true }) : await openDatabase({ url: store });
-  await migrateDatabase(handle);
-  await applyConfig(handle, pipelineConfig(fakeUrl, RATE_LIMIT));
-  const runtime = await loadConnectionRuntime(handle.db, 'gh-main', { env: PIPELINE_ENV });
-  const setupStart = performance.now();
-  const synced = await runSync(handle, runtime, { now });
-  const syncSeconds = (performance.now() - setupStart) / 1000;
+  let synced = 0;
+  let syncSeconds = 0;
+  if (setup) {
+    await migrateDatabase(handle);
+    await applyConfig(handle, pipelineConfig(fakeUrl, RATE_LIMIT));
+    const runtime = await loadConnectionRuntime(handle.db, 'gh-main', { env: PIPELINE_ENV });
+    const setupStart = performance.now();
+    synced = (await runSync(handle, runtime, { now })).cases;
+    syncSeconds = (performance.now() - setupStart) / 1000;
+  }
 
-  const queue = queueFor(handle, { pollingIntervalSeconds: 0.5, instanceName: 'bench-serve', onError: (e) => process.stderr.write(`queue: ${e.message}\n`) });
+  const queue = queueFor(handle, {
+    pollingIntervalSeconds: 0.5,
+    instanceName: `bench-${role}`,
+    onError: (e) => process.stderr.write(`queue: ${e.message}\n`),
+  });
   await queue.start();
-  await startWorkers({
-    handle,
-    queue,
-    now,
-    runtime: { env: PIPELINE_ENV },
-    concurrency: { refresh: WORKER_CONCURRENCY, writeback: WORKER_CONCURRENCY, 'breach-timer': WORKER_CONCURRENCY },
-  });
-  const app = createApp({
-    handle,
-    env: PIPELINE_ENV,
-    enqueueRefresh: async (connectionId, refs) => void (await queue.send('refresh', { connectionId, refs })),
-    enqueueRefreshes: refreshEnqueuer(queue),
-  });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  if (role !== 'web') {
+    await startWorkers({
+      handle,
+      queue,
+      now,
+      runtime: { env: PIPELINE_ENV },
+      concurrency: { refresh: WORKER_CONCURRENCY, writeback: WORKER_CONCURRENCY, 'breach-timer': WORKER_CONCURRENCY },
+    });
+  }
+  let server: Server | null = null;
+  if (role !== 'worker') {
+    const app = createApp({
+      handle,
+      env: PIPELINE_ENV,
+      enqueueRefreshes: refreshEnqueuer(queue),
+    });
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+  }
   let cpuAtReady = process.cpuUsage();
   const statements = handle.kind === 'pglite' ? countStatements(handle.client) : null;
   // The parent asks (SIGUSR2) when the burst starts and ends: the CPU this process spent on it, and
@@ -169,14 +194,14 @@ async function serveSlaSync(store: string, fakeUrl: string, worldNowMs: number):
   });
   process.once('SIGTERM', () => {
     void (async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
       await queue.stop({ timeoutMs: 5_000 });
       await handle.close();
       process.exit(0);
     })();
   });
-  const port = (server.address() as AddressInfo).port;
-  process.stdout.write(`${JSON.stringify({ port, synced: synced.cases, syncSeconds })}\n`);
+  const port = server ? (server.address() as AddressInfo).port : 0;
+  process.stdout.write(`${JSON.stringify({ port, synced, syncSeconds })}\n`);
 }
 
 /**
@@ -221,6 +246,7 @@ function countStatements(pglite: DatabaseHandle['client']): { take(): { total: n
 
 interface Serving {
   child: ChildProcess;
+  role: Role;
   /** The lines the process printed after its first. */
   lines: string[];
   port: number;
@@ -228,13 +254,15 @@ interface Serving {
   syncSeconds: number;
 }
 
-async function startSlaSync(store: string, fakeUrl: string, worldNowMs: number): Promise<Serving> {
+async function startSlaSync(store: string, fakeUrl: string, worldNowMs: number, role: Role, setup: boolean): Promise<Serving> {
   // BENCH_SERVE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"): node flags for the sla-sync
-  // process only, to profile what is measured (node refuses --cpu-prof in NODE_OPTIONS).
+  // processes only, to profile what is measured (node refuses --cpu-prof in NODE_OPTIONS).
   const nodeArgs = (process.env['BENCH_SERVE_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', fileURLToPath(import.meta.url), SERVE_FLAG, store, fakeUrl, String(worldNowMs)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', fileURLToPath(import.meta.url), SERVE_FLAG, store, fakeUrl, String(worldNowMs), role, setup ? 'setup' : 'no-setup'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const lines: string[] = [];
   const first = await new Promise<string>((resolve, reject) => {
     let out = '';
@@ -246,9 +274,9 @@ async function startSlaSync(store: string, fakeUrl: string, worldNowMs: number):
       }
       if (lines.length > 0) resolve(lines[0]!);
     });
-    child.once('exit', (code) => reject(new Error(`the sla-sync process exited (${code}) before it listened`)));
+    child.once('exit', (code) => reject(new Error(`the sla-sync ${role} process exited (${code}) before it was ready`)));
   });
-  return { child, lines, ...(JSON.parse(first) as Omit<Serving, 'child' | 'lines'>) };
+  return { child, role, lines, ...(JSON.parse(first) as Omit<Serving, 'child' | 'role' | 'lines'>) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -266,8 +294,9 @@ interface Outcome {
   sendSeconds: number;
   /** Writebacks per second from the first POST to the last write seen. */
   throughput: number;
-  serving: Serving;
-  /** CPU spent during the burst (send and drain): the sla-sync process, and this one (fake GitHub and sender). */
+  /** The sla-sync processes: one (`all`), or `web` and `worker`. */
+  processes: Serving[];
+  /** CPU spent during the burst (send and drain): the sla-sync processes, and this one (fake GitHub and sender). */
   cpuMs: BurstUsage;
   /** Postgres: transactions committed or rolled back in sla-sync's database during the burst (each lone statement is one). */
   transactions: number | null;
@@ -283,21 +312,25 @@ interface BurstUsage {
   statements: { total: number; byKind: Record<string, number> } | null;
 }
 
-/** The CPU time the sla-sync process and this one spend from now until end(), and sla-sync's PGlite statements. */
-async function burstCpu(serving: Serving): Promise<{ end(): Promise<BurstUsage> }> {
-  const report = async (): Promise<{ cpuMs: number; statements: BurstUsage['statements'] }> => {
+/** The CPU time the sla-sync processes and this one spend from now until end(), and sla-sync's PGlite statements. */
+async function burstCpu(processes: readonly Serving[]): Promise<{ end(): Promise<BurstUsage> }> {
+  const report = async (serving: Serving): Promise<{ cpuMs: number; statements: BurstUsage['statements'] }> => {
     const count = serving.lines.length;
     serving.child.kill('SIGUSR2');
     while (serving.lines.length === count) await sleep(10);
     return JSON.parse(serving.lines.at(-1)!) as { cpuMs: number; statements: BurstUsage['statements'] };
   };
-  await report(); // resets the child's count
+  await Promise.all(processes.map(report)); // resets the children's counts
   const mine = process.cpuUsage();
   return {
     async end() {
       const used = process.cpuUsage(mine);
-      const child = await report();
-      return { slaSync: child.cpuMs, github: (used.user + used.system) / 1000, statements: child.statements };
+      const children = await Promise.all(processes.map(report));
+      return {
+        slaSync: children.reduce((n, c) => n + c.cpuMs, 0),
+        github: (used.user + used.system) / 1000,
+        statements: children.find((c) => c.statements !== null)?.statements ?? null,
+      };
     },
   };
 }
@@ -327,7 +360,8 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-async function measure(storeName: string, store: string): Promise<Outcome> {
+/** One burst against sla-sync on STORE run as `all` (one process) or as `web` plus `worker`. */
+async function measure(storeName: string, store: string, layout: 'one' | 'two'): Promise<Outcome> {
   const { world, targets } = benchWorld();
   const sentAt = new Map<string, number>();
   const latencies = new Map<string, number>();
@@ -348,12 +382,18 @@ async function measure(storeName: string, store: string): Promise<Outcome> {
     lastWriteAt = at;
   };
   const fake = await startFakeGithub({ world, onRequest });
-  let serving: Serving | undefined;
+  const processes: Serving[] = [];
   try {
-    serving = await startSlaSync(store, fake.url, world.clockMs);
+    if (layout === 'one') processes.push(await startSlaSync(store, fake.url, world.clockMs, 'all', true));
+    else {
+      // The worker sets the store up; then the web server starts beside it.
+      processes.push(await startSlaSync(store, fake.url, world.clockMs, 'worker', true));
+      processes.push(await startSlaSync(store, fake.url, world.clockMs, 'web', false));
+    }
     if (fake.writeCalls > 0) throw new Error(`the setup wrote ${fake.writeCalls} times to the fake`);
+    const web = processes.find((p) => p.role !== 'worker')!;
 
-    const endpoint = `http://127.0.0.1:${serving.port}/webhooks/github/gh-main`;
+    const endpoint = `http://127.0.0.1:${web.port}/webhooks/github/gh-main`;
     const render: RenderContext = { world, apiUrl: fake.url, htmlUrl: 'https://github.com' };
     let accepted = 0;
     let refused = 0;
@@ -362,7 +402,7 @@ async function measure(storeName: string, store: string): Promise<Outcome> {
     const answered: number[] = [];
     const posts: Promise<void>[] = [];
     const transactions = store.startsWith('postgres') ? await transactionCounter(store) : null;
-    const cpu = await burstCpu(serving);
+    const cpu = await burstCpu(processes);
     counting = true;
     const sendStart = performance.now();
     for (let i = 0; i < WEBHOOKS; i++) {
@@ -409,14 +449,15 @@ async function measure(storeName: string, store: string): Promise<Outcome> {
       answered,
       sendSeconds: (lastSend - sendStart) / 1000,
       throughput: (latencies.size * 1000) / Math.max(1, lastWriteAt - sendStart),
-      serving,
+      processes,
       cpuMs,
       transactions: transactionCount,
       requests: [...operations.values()].reduce((a, b) => a + b, 0),
       operations,
     };
   } finally {
-    if (serving && serving.child.exitCode === null) {
+    for (const serving of processes.reverse()) {
+      if (serving.child.exitCode !== null) continue;
       serving.child.kill('SIGTERM');
       await once(serving.child, 'exit');
     }
@@ -426,25 +467,34 @@ async function measure(storeName: string, store: string): Promise<Outcome> {
 
 export async function runWebhookLatencyBench(): Promise<string[]> {
   const outcomes: Outcome[] = [];
-  outcomes.push(await measure('PGlite, in memory', 'memory'));
+  // `sla-sync serve` on the embedded store: one process.
+  outcomes.push(await measure('PGlite: serve (one process)', 'memory', 'one'));
   const postgres = storeBackends().find((b) => b.name === 'postgres');
   if (postgres) {
-    // A fresh database, dropped when this handle closes; the sla-sync process opens it by URL.
-    const handle: DatabaseHandle = await postgres.open();
-    try {
-      if (handle.kind !== 'postgres') throw new Error('expected a Postgres store');
-      outcomes.push(await measure('Postgres', handle.url));
-    } finally {
-      await handle.close();
+    // On Postgres, `sla-sync serve` runs the web server only and `sla-sync worker` the jobs (README,
+    // "Scaling out"); also measured all in one process (`serve --worker`).
+    const layouts = [
+      { name: 'Postgres: serve + worker (two processes)', layout: 'two' },
+      { name: 'Postgres: serve --worker (one process)', layout: 'one' },
+    ] as const;
+    for (const { name, layout } of layouts) {
+      // A fresh database, dropped when this handle closes; the sla-sync processes open it by URL.
+      const handle: DatabaseHandle = await postgres.open();
+      try {
+        if (handle.kind !== 'postgres') throw new Error('expected a Postgres store');
+        outcomes.push(await measure(name, handle.url, layout));
+      } finally {
+        await handle.close();
+      }
     }
   }
 
   const ms = (n: number): string => (Number.isNaN(n) ? '-' : fmtInt(n));
   const lines = [
     `burst: ${fmtInt(WEBHOOKS)} signed issues.labeled deliveries for distinct open issues, sent evenly over ${SEND_MS / 1000} s (${fmtInt(WEBHOOKS / (SEND_MS / 1000))}/s).`,
-    `sla-sync in its own process: app, pg-boss queue (polling 0.5 s) and workers (${WORKER_CONCURRENCY} refresh + ${WORKER_CONCURRENCY} writeback jobs at once); ` +
-      `fake GitHub and the sender in this one. Latency: POST sent -> first label/comment write for that issue at the fake.`,
-    `setup (untimed): ${outcomes.map((o) => `${fmtInt(o.serving.synced)} issues synced in ${o.serving.syncSeconds.toFixed(1)} s (${o.store})`).join(', ')}`,
+    `sla-sync in processes of its own: the app, pg-boss (polling 0.5 s, woken by NOTIFY on Postgres) and the workers (${WORKER_CONCURRENCY} refresh + ${WORKER_CONCURRENCY} writeback fetches at once), ` +
+      `in one process or as a web process and a worker process; fake GitHub and the sender in this one. Latency: POST sent -> first label/comment write for that issue at the fake.`,
+    `setup (untimed): ${outcomes.map((o) => `${fmtInt(o.processes[0]!.synced)} issues synced in ${o.processes[0]!.syncSeconds.toFixed(1)} s (${o.store})`).join(', ')}`,
     '',
     ...table(
       ['store', '202', 'no 202 in 10 s', '202 p99 ms', 'written back', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'sent in s', 'writebacks/s'],
@@ -499,6 +549,7 @@ export async function runWebhookLatencyBench(): Promise<string[]> {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href && process.argv[2] === SERVE_FLAG) {
-  const [store, fakeUrl, worldNowMs] = process.argv.slice(3);
-  await serveSlaSync(store!, fakeUrl!, Number(worldNowMs));
+  const [store, fakeUrl, worldNowMs, role, setup] = process.argv.slice(3);
+  if (!ROLES.includes(role as Role)) throw new Error(`unknown role: ${role}`);
+  await serveSlaSync(store!, fakeUrl!, Number(worldNowMs), role as Role, setup === 'setup');
 }
