@@ -156,6 +156,11 @@ describe('githubIssueToCase', () => {
     expect(c.events.filter((e) => e.type === 'agent_reply')).toEqual([{ at: at(20), type: 'agent_reply', author: 'alice' }]);
   });
 
+  it('counts an agent\'s reply that quotes the status comment (the marker not at its start)', () => {
+    const c = map(issue(), [], [comment('sla-sync-bot', 'MEMBER', 12, `${SLA_COMMENT_MARKER}\n### SLA status`), comment('alice', 'MEMBER', 20, `> ${SLA_COMMENT_MARKER}\n> ### SLA status\n\nLooking at it now.`)]);
+    expect(c.events.filter((e) => e.type === 'agent_reply')).toEqual([{ at: at(20), type: 'agent_reply', author: 'alice' }]);
+  });
+
   it('counts listed agent logins whatever their association, and only the listed associations', () => {
     const config = { ...cfg, agentLogins: ['Support-Contractor'], agentAssociations: ['OWNER' as const] };
     const comments = [comment('member-not-agent', 'MEMBER', 5), comment('support-contractor', 'NONE', 8)];

@@ -20,7 +20,7 @@ import {
   toConnectorError,
 } from './client.ts';
 import type { GithubClient, RepoName } from './client.ts';
-import { SLA_COMMENT_MARKER, githubIssueToCase, isAgentComment, isPullRequest } from './mapper.ts';
+import { SLA_COMMENT_MARKER, githubIssueToCase, isAgentComment, isPullRequest, isStatusComment } from './mapper.ts';
 
 /**
  * Where one repository's sync stands. `since` is the largest `updated_at` fully handed out;
@@ -146,7 +146,7 @@ export async function fetchRepoHistory(gh: GithubClient, repo: RepoName, cfg: Gi
       parseItems(githubRepoCommentSchema, data, 'repository comment', ctx).map((c) => ({
         issueNumber: Number(ISSUE_NUMBER_OF_URL.exec(c.issue_url)?.[1] ?? Number.NaN),
         // The body only matters for telling sla-sync's own status comment apart.
-        comment: { id: c.id, user: c.user, body: c.body?.includes(SLA_COMMENT_MARKER) ? SLA_COMMENT_MARKER : '', created_at: c.created_at, updated_at: c.updated_at, author_association: c.author_association },
+        comment: { id: c.id, user: c.user, body: isStatusComment(c) ? SLA_COMMENT_MARKER : '', created_at: c.created_at, updated_at: c.updated_at, author_association: c.author_association },
       })),
     ),
   ]);

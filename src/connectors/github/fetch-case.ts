@@ -9,7 +9,7 @@ import type { GithubComment, GithubIssue, GithubIssueEvent } from './api-types.t
 import type { GithubConfig } from './config.ts';
 import { PER_PAGE, createGithubClient, getIssue, listAllPages, listIssueComments, listIssueEvents, splitRepository, toConnectorError } from './client.ts';
 import type { GithubClient, RepoName } from './client.ts';
-import { SLA_COMMENT_MARKER, githubIssueToCase, githubRefAttributes, isAgentComment, isPullRequest } from './mapper.ts';
+import { githubIssueToCase, githubRefAttributes, isAgentComment, isPullRequest, isStatusComment } from './mapper.ts';
 
 /**
  * The writeback hint of a GitHub case: the id of the issue's status comment (the first comment that
@@ -19,8 +19,6 @@ export interface GithubWritebackHint {
   statusCommentId: number | null;
   [key: string]: unknown;
 }
-
-export const isStatusComment = (comment: { body?: string | null }): boolean => comment.body?.startsWith(SLA_COMMENT_MARKER) ?? false;
 
 /**
  * What the listing proves about the status comment, or undefined when it proves nothing: the listing

@@ -8,6 +8,13 @@ import type { GithubComment, GithubIssue, GithubIssueEvent } from './api-types.t
 /** Marks the status comment sla-sync writes itself, so it is never taken for an agent's reply. */
 export const SLA_COMMENT_MARKER = '<!-- sla-sync:status -->';
 
+/**
+ * sla-sync's own status comment: the marker opens its body (renderSlaComment). Only the start is
+ * looked at: a person's reply that quotes the status comment carries the marker further in, and is
+ * still a person's reply.
+ */
+export const isStatusComment = (comment: { body?: string | null }): boolean => comment.body?.startsWith(SLA_COMMENT_MARKER) ?? false;
+
 export type GithubMapperConfig = Pick<
   GithubConfig,
   'severityLabels' | 'defaultPriority' | 'pauseLabels' | 'agentAssociations' | 'agentLogins'
@@ -107,7 +114,7 @@ export function isAgentComment(comment: GithubComment, issueAuthorLogin: string 
   const login = comment.user?.login;
   if (!login) return false;
   if (issueAuthorLogin !== null && login.toLowerCase() === issueAuthorLogin.toLowerCase()) return false;
-  if (comment.body?.includes(SLA_COMMENT_MARKER)) return false;
+  if (isStatusComment(comment)) return false;
   const byAssociation = (cfg.agentAssociations as readonly string[]).includes(comment.author_association ?? '');
   const byLogin = (cfg.agentLogins ?? []).some((agent) => agent.toLowerCase() === login.toLowerCase());
   return byAssociation || byLogin;

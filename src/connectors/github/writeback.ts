@@ -10,8 +10,8 @@ import type { ConnectorContext, ExternalRef, Result, SlaSnapshot, WritebackHint,
 import type { GithubConfig } from './config.ts';
 import { httpStatus, listIssueComments, listRepoLabels, splitRepository, toConnectorError } from './client.ts';
 import type { GithubClient, RepoName } from './client.ts';
-import { githubClientFor, isStatusComment } from './fetch-case.ts';
-import { SLA_COMMENT_MARKER, githubRefAttributes } from './mapper.ts';
+import { githubClientFor } from './fetch-case.ts';
+import { SLA_COMMENT_MARKER, githubRefAttributes, isStatusComment } from './mapper.ts';
 
 export const SLA_LABELS = {
   atRisk: { name: 'sla: at risk', color: 'fbca04', description: 'sla-sync: an SLA target is close' },
