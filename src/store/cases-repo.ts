@@ -1,7 +1,7 @@
 import { and, asc, eq, or, sql } from 'drizzle-orm';
 import type { CaseEvent, CaseTimeline, Severity, Status } from '../core/types.ts';
 import type { Db } from './db.ts';
-import { toDate, toIsoInstant } from './instants.ts';
+import { toIsoInstant, toStoreInstant } from './instants.ts';
 import { caseEvents, cases } from './schema/index.ts';
 import { chunk, inIntegers, inTexts } from './sql-helpers.ts';
 
@@ -273,8 +273,8 @@ function toCaseRecord(c: CaseInput) {
     raw_priority: c.rawPriority,
     severity: c.severity,
     status: c.status,
-    created_at: toDate(c.createdAt).toISOString(),
-    updated_at: toDate(c.updatedAt).toISOString(),
+    created_at: toStoreInstant(c.createdAt),
+    updated_at: toStoreInstant(c.updatedAt),
     attributes: c.attributes ?? {},
     customer_id: c.agreement?.customerId ?? null,
     rule_id: c.agreement?.ruleId ?? null,
@@ -287,7 +287,7 @@ function toEventRow(caseId: number, seq: number, e: CaseEventInput) {
   return {
     case_id: caseId,
     seq,
-    at: toDate(e.at).toISOString(),
+    at: toStoreInstant(e.at),
     type: e.type,
     status: 'status' in e ? (e.status ?? null) : null,
     severity: 'severity' in e ? (e.severity ?? null) : null,

@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { CaseEvaluation, MetricName, MetricState } from '../core/types.ts';
 import { METRICS } from '../core/types.ts';
 import type { Db } from './db.ts';
-import { toDate, toIsoInstant, toIsoInstantOrNull } from './instants.ts';
+import { toDate, toIsoInstant, toIsoInstantOrNull, toStoreInstant } from './instants.ts';
 import { metricStates } from './schema/index.ts';
 import { chunk, inIntegers } from './sql-helpers.ts';
 
@@ -87,7 +87,7 @@ export async function getMetricStatesOf(db: Db, caseIds: readonly number[]): Pro
 
 /** A metric_states row as jsonb_to_recordset reads it (snake_case keys, ISO instants). */
 function toRecord(caseId: number, metric: MetricName, m: MetricState, evaluatedAt: string) {
-  const instant = (iso: string | null) => (iso === null ? null : toDate(iso).toISOString());
+  const instant = (iso: string | null) => (iso === null ? null : toStoreInstant(iso));
   return {
     case_id: caseId,
     metric,
