@@ -91,8 +91,8 @@ class HttpAnswer {
     readonly status: number,
     readonly body: unknown,
     readonly headers: Record<string, string> = {},
-    /** The body already serialized (a cached answer). */
-    readonly text?: string,
+    /** The body already serialized to bytes (a cached answer: encoded once, not on every read). */
+    readonly bytes?: Buffer,
   ) {}
 }
 
@@ -185,7 +185,7 @@ export class FakeGithub {
     const answer = await this.answer(req, method, url, text, record);
     record.status = answer.status;
     this.options.onRequest?.(record);
-    const body = answer.status === 204 ? '' : (answer.text ?? JSON.stringify(answer.body));
+    const body = answer.status === 204 ? '' : (answer.bytes ?? JSON.stringify(answer.body));
     if (res.destroyed) return;
     res.writeHead(answer.status, {
       'content-type': 'application/json; charset=utf-8',
@@ -232,7 +232,7 @@ export class FakeGithub {
     const answer = this.route(operation.operationId, pathParams, url, text);
     if (this.options.validateResponses !== false && answer.status < 300) this.checkResponse(operation, method, url, answer);
     if (cacheKey !== null && answer.status === 200) {
-      const serialized = new HttpAnswer(answer.status, null, answer.headers, JSON.stringify(answer.body));
+      const serialized = new HttpAnswer(answer.status, null, answer.headers, Buffer.from(JSON.stringify(answer.body)));
       this.readCache.set(cacheKey, serialized);
       return serialized;
     }
