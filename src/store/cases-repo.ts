@@ -1,4 +1,4 @@
-import { and, asc, eq, or, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import type { CaseEvent, CaseTimeline, Severity, Status } from '../core/types.ts';
 import type { Db } from './db.ts';
 import { toIsoInstant, toStoreInstant } from './instants.ts';
@@ -170,9 +170,61 @@ export async function getCaseForWriteback(
 export async function getCasesForWriteback(db: Db, ids: readonly number[]): Promise<Map<number, NonNullable<Awaited<ReturnType<typeof getCaseForWriteback>>>>> {
   if (ids.length === 0) return new Map();
   const rows = await db.select().from(cases).where(inIntegers(cases.id, ids));
-  return new Map(
-    rows.map((row) => [row.id, { stored: toStoredCase(row), writebackState: row.writebackState ?? null, agreement: { customerId: row.customerId, ruleId: row.ruleId, policyId: row.policyId } }]),
-  );
+  return new Map(rows.map((row) => [row.id, toCaseForWriteback(row)]));
+}
+
+function toCaseForWriteback(row: typeof cases.$inferSelect): NonNullable<Awaited<ReturnType<typeof getCaseForWriteback>>> {
+  return { stored: toStoredCase(row), writebackState: row.writebackState ?? null, agreement: { customerId: row.customerId, ruleId: row.ruleId, policyId: row.policyId } };
+}
+
+/** What leaseCasesForWriteback took and what it found held. */
+export interface WritebackLeases {
+  /**
+   * When the leases taken run out: one instant for the whole statement (the database's clock,
+   * whole milliseconds so that it round-trips through a JS Date). Releasing compares with it, so a
+   * release never frees a lease taken since by someone else. Null when nothing was leased.
+   */
+  until: Date | null;
+  /** The leased cases as the leasing statement read them: read after the lease, never before. */
+  leased: Map<number, NonNullable<Awaited<ReturnType<typeof getCaseForWriteback>>>>;
+  /** Cases whose lease another writeback holds: how much longer it runs, ms. Ids in neither map are gone. */
+  held: Map<number, number>;
+}
+
+/**
+ * Takes the writeback lease of these cases for leaseMs, in ONE statement, for those whose lease is
+ * free (none, or run out: its holder died), and reads them in it. A case is leased by one caller
+ * only: Postgres re-checks the condition on a row another statement has just leased. A second
+ * statement runs only when some could not be leased, to tell those held from those gone.
+ */
+export async function leaseCasesForWriteback(db: Db, ids: readonly number[], leaseMs: number): Promise<WritebackLeases> {
+  if (ids.length === 0) return { until: null, leased: new Map(), held: new Map() };
+  const rows = await db
+    .update(cases)
+    .set({ writebackLeaseUntil: sql`date_trunc('milliseconds', now() + ${Math.ceil(leaseMs)}::integer * interval '1 millisecond')` })
+    .where(and(inIntegers(cases.id, ids), or(isNull(cases.writebackLeaseUntil), lte(cases.writebackLeaseUntil, sql`now()`))))
+    .returning();
+  const leased = new Map(rows.map((row) => [row.id, toCaseForWriteback(row)]));
+  const held = new Map<number, number>();
+  const missing = ids.filter((id) => !leased.has(id));
+  if (missing.length > 0) {
+    const others = await db
+      .select({ id: cases.id, remainingMs: sql<number | string | null>`extract(epoch from ${cases.writebackLeaseUntil} - now()) * 1000` })
+      .from(cases)
+      .where(inIntegers(cases.id, missing));
+    // A lease freed between the two statements counts as held for a moment: the caller retries soon.
+    for (const row of others) held.set(row.id, Math.max(0, Math.ceil(Number(row.remainingMs ?? 0))));
+  }
+  return { until: rows[0]?.writebackLeaseUntil ?? null, leased, held };
+}
+
+/** Frees the leases leaseCasesForWriteback took (`until`) on these cases, if still theirs. */
+export async function releaseWritebackLeases(db: Db, ids: readonly number[], until: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .update(cases)
+    .set({ writebackLeaseUntil: null })
+    .where(and(inIntegers(cases.id, ids), eq(cases.writebackLeaseUntil, until)));
 }
 
 /** What the connector last wrote back to the case's ticket, or null before the first writeback. */

@@ -45,11 +45,18 @@ export interface WritebackCaseResult {
 
 /**
  * The outcome of a batch of writebacks in ONE statement: each case's writeback state and pending
- * flag, and the writeback log entries (rather than a statement for each of the three).
+ * flag, and the writeback log entries (rather than a statement for each of the three). With
+ * `releaseLease` (leaseCasesForWriteback's `until`), every case of `results` has its writeback
+ * lease freed in the same statement, if it is still that one.
  */
-export async function saveWritebackResults(db: Db, results: readonly WritebackCaseResult[], logs: readonly WritebackLogInput[]): Promise<void> {
+export async function saveWritebackResults(
+  db: Db,
+  results: readonly WritebackCaseResult[],
+  logs: readonly WritebackLogInput[],
+  { releaseLease = null }: { releaseLease?: Date | null } = {},
+): Promise<void> {
   const rows = results
-    .filter((r) => r.state !== null || r.pending !== null)
+    .filter((r) => r.state !== null || r.pending !== null || releaseLease !== null)
     .map((r) => ({ case_id: r.caseId, state: r.state, pending: r.pending, if_updated_at: r.ifUpdatedAt ?? null }));
   if (rows.length === 0 && logs.length === 0) return;
   const entries = logs.map((l) => ({ connection_id: l.connectionId, case_id: l.caseId, action: l.action, payload: l.payload ?? null, outcome: l.outcome, error: l.error ?? null }));
@@ -62,6 +69,10 @@ export async function saveWritebackResults(db: Db, results: readonly WritebackCa
           when r.pending then true
           when r.if_updated_at is null or cases.updated_at = r.if_updated_at then false
           else cases.writeback_pending
+        end,
+        writeback_lease_until = case
+          when cases.writeback_lease_until = ${releaseLease?.toISOString() ?? null}::timestamptz then null
+          else cases.writeback_lease_until
         end
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(case_id integer, state jsonb, pending boolean, if_updated_at timestamptz)
       where cases.id = r.case_id

@@ -65,9 +65,10 @@ export async function enqueueTimers(queue: JobQueue, timers: readonly BreachTime
 }
 
 /**
- * Writeback jobs for the writebacks a refresh made that failed: each due after the writeback queue's
- * first retry delay, or the wait the vendor asked for when longer. From there the job's own retries
- * (backoff, Retry-After) and dead letter take over. A send that fails throws: the refresh jobs are
+ * Writeback jobs for the writebacks a refresh made that failed, or did not make because another
+ * writeback held the case (its lease): each due after the writeback queue's first retry delay, or
+ * the wait the vendor asked for when longer. From there the job's own retries (backoff,
+ * Retry-After) and dead letter take over. A send that fails throws: the refresh jobs are
  * retried and make the writebacks again (meanwhile the cases stay flagged writeback_pending).
  */
 export async function enqueueWritebackRetries(queue: JobQueue, written: ReadonlyMap<number, { error: unknown } | object>, nowMs = Date.now()): Promise<number> {
@@ -124,8 +125,9 @@ export async function startWorkers(deps: WorkerDeps): Promise<void> {
 
   // Refresh jobs are taken in batches: one transaction stores every case of the batch (and queues
   // its breach timers), then the batch's writebacks are made at once, in this job: one job cycle per
-  // webhook. A writeback that fails is retried by a writeback job, queued here, with the job's
-  // backoff and dead letter; until it is done its case stays flagged writeback_pending.
+  // webhook. A writeback that fails (or finds its case held by another writeback) is retried by a
+  // writeback job, queued here, with the job's backoff and dead letter; until it is done its case
+  // stays flagged writeback_pending.
   await queue.workBatch(
     'refresh',
     async (batch) => {

@@ -111,16 +111,24 @@ export const jobSpecs: { [N in JobName]: JobSpec<N> } = {
  * Retry-After or x-ratelimit-reset). It counts as an attempt: a job rate-limited retryLimit times
  * is dead-lettered, visibly. Any error with a numeric `retryAfterMs` (ConnectorError) is treated
  * the same way.
+ *
+ * With `countsAsAttempt: false` (a job that could not start because another worker holds what it
+ * needs: nothing failed) the job is not failed but done, and a fresh copy of it queued to start then,
+ * so waiting never uses up its retries nor ends in the dead letters (pg-boss cannot give an attempt
+ * back: a failed last attempt is dead-lettered at once). Only for kinds of the `short` policy, where
+ * the copy may be queued while this one runs; on others it counts as an attempt after all.
  */
 export class RetryJobLaterError extends Error {
   override readonly name = 'RetryJobLaterError';
   readonly code = 'retry_later';
+  readonly countsAsAttempt: boolean;
   constructor(
     readonly retryAfterMs: number,
     message = `retry after ${retryAfterMs} ms`,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; countsAsAttempt?: boolean },
   ) {
     super(message, options);
+    this.countsAsAttempt = options?.countsAsAttempt ?? true;
   }
 }
 

@@ -13,8 +13,10 @@
 //   handler that throws an error carrying `retryAfterMs` (RetryJobLaterError, or a ConnectorError
 //   from a 429) has its job failed as one attempt and its next try set to exactly that far ahead
 //   (pg-boss has no per-failure delay, so the wrapper moves the retry's startAfter itself; retry
-//   delays are kept at 1 s or more so that nobody fetches the retry in between). PermanentJobError
-//   dead-letters at once. Everything else is retried with backoff.
+//   delays are kept at 1 s or more so that nobody fetches the retry in between). A
+//   RetryJobLaterError with countsAsAttempt false (the job could not start yet; nothing failed) is
+//   put back instead: done, and a copy queued for then. PermanentJobError dead-letters at once.
+//   Everything else is retried with backoff.
 // - Sending inside a store transaction: pass it (`send(..., { tx })`); the job is then queued if
 //   and only if the transaction commits. On PGlite this is required, not just tidy: PGlite runs one
 //   statement at a time, so a send beside an open transaction waits for it forever.
@@ -39,6 +41,7 @@ import {
   DEAD_LETTER_RETENTION_SECONDS,
   JOB_NAMES,
   PermanentJobError,
+  RetryJobLaterError,
   jobPayloadSchemas,
   jobSpecs,
   retryAfterOf,
@@ -294,7 +297,7 @@ export class JobQueue {
           }
           for (const [i, job] of validJobs.entries()) {
             const outcome = outcomes[i];
-            results.push(outcome ? await this.#settleFailure(name, job, outcome.error) : { id: job.id, status: 'completed' });
+            results.push(outcome ? await this.#settleFailure(name, job, outcome.error, valid[i]!.payload) : { id: job.id, status: 'completed' });
           }
         }
         this.#wakeWorkers(name);
@@ -385,13 +388,22 @@ export class JobQueue {
     return { data: data as object, jobOptions };
   }
 
-  async #settleFailure(
-    name: JobName,
+  async #settleFailure<N extends JobName>(
+    name: N,
     job: { id: string; retryCount: number },
     error: unknown,
+    payload: JobPayload<N>,
   ): Promise<JobResult> {
     const output = storedError(error);
     if (error instanceof PermanentJobError) return { id: job.id, status: 'deadletter', output };
+    if (error instanceof RetryJobLaterError && !error.countsAsAttempt && jobSpecs[name].policy === 'short') {
+      // Put back without using an attempt: a copy due then (under the kind's dedup key, so none is
+      // added when an equal job is queued already: that one does the work), and this one done. The
+      // copy is queued first: a crash in between leaves this job to expire and run again.
+      // A parsed payload is a valid input (its dates as Date).
+      await this.send(name, payload as JobPayloadInput<N>, { startAfter: new Date(Date.now() + error.retryAfterMs) });
+      return { id: job.id, status: 'completed', output };
+    }
     const retryAfterMs = retryAfterOf(error);
     if (retryAfterMs === undefined) return { id: job.id, status: 'failed', output };
     // Fail it here (one attempt used; dead-lettered if it was the last), then move the retry to the

@@ -20,7 +20,7 @@ export interface RefreshedBatch {
   missing: number;
   /** Per group, in order: null when stored, { error } when its fetch failed. */
   errors: ({ error: unknown } | null)[];
-  /** The stored cases (page.caseIds), each with its row as stored and the case as fetched: what their writebacks need. */
+  /** The stored cases (page.caseIds), each with its row as stored, the case as fetched and its evaluation: what their writebacks need. */
   refreshed: RefreshedCase[];
 }
 
@@ -50,17 +50,18 @@ export async function refreshBatch(
   const found = fetched.flatMap((f) => f.cases.filter((c): c is CaseInput => c !== null));
   const missing = fetched.reduce((n, f) => n + (f.error ? 0 : f.cases.filter((c) => c === null).length), 0);
   const errors = fetched.map((f) => f.error);
-  if (found.length === 0) return { page: { caseIds: [], changedCaseIds: [], timers: [] }, missing, errors, refreshed: [] };
+  if (found.length === 0) return { page: { caseIds: [], changedCaseIds: [], timers: [], evaluations: new Map() }, missing, errors, refreshed: [] };
   return withTransaction(handle, async (tx) => {
     const page = await storeAndEvaluate(tx, runtime, found, nowMs);
     const rows = await getCasesForWriteback(tx, page.caseIds);
     await options.inTransaction?.(tx, page);
     // An external id fetched twice: its last version was stored.
     const fetchedById = new Map(found.map((c) => [c.externalId, c]));
-    const refreshed = page.caseIds.flatMap((id) => {
+    const refreshed = page.caseIds.flatMap((id): RefreshedCase[] => {
       const row = rows.get(id);
       const source = row ? fetchedById.get(row.stored.externalId) : undefined;
-      return row && source ? [{ found: row, fetched: source }] : [];
+      const evaluated = page.evaluations.get(id);
+      return row && source && evaluated ? [{ found: row, fetched: source, ...evaluated }] : [];
     });
     return { page, missing, errors, refreshed };
   });

@@ -3,6 +3,7 @@
 // transaction (STYLE.md habit 5), so a crash repeats at most one page and loses nothing.
 import type { CaseInput as SourceCase } from '../connectors/types.ts';
 import { formatInstant } from '../core/metrics.ts';
+import type { CompiledPolicy } from '../core/metrics.ts';
 import type { CaseEvaluation, MetricName } from '../core/types.ts';
 import { METRICS } from '../core/types.ts';
 import { lockCaseVersions, storeCases } from '../store/cases-repo.ts';
@@ -28,6 +29,11 @@ export interface StoredPage {
   /** Cases whose SLA state or due time changed. */
   changedCaseIds: number[];
   timers: BreachTimer[];
+  /**
+   * Each stored case's evaluation at the page's nowMs and the policy it was measured against: what
+   * its writeback writes (a refresh writes back at once, without evaluating the cases again).
+   */
+  evaluations: Map<number, { evaluation: CaseEvaluation; policy: CompiledPolicy }>;
 }
 
 /** Future instants at which a running metric turns at risk or breached. */
@@ -86,18 +92,21 @@ export async function storeAndEvaluate(
   const timers: BreachTimer[] = [];
   const seen = new Set<number>();
   const evaluated: { caseId: number; evaluation: CaseEvaluation }[] = [];
+  const evaluations: StoredPage['evaluations'] = new Map();
   for (let i = pageCases.length - 1; i >= 0; i--) {
     const caseId = caseIds[i]!;
     if (seen.has(caseId)) continue; // an external id twice in a page: its last version was stored
     seen.add(caseId);
-    const evaluation = evaluateEvents(agreements[i]!.policy, pageCases[i]!.events, runtime.mapping, nowMs);
+    const policy = agreements[i]!.policy;
+    const evaluation = evaluateEvents(policy, pageCases[i]!.events, runtime.mapping, nowMs);
     evaluated.push({ caseId, evaluation });
+    evaluations.set(caseId, { evaluation, policy });
     const before = previous.get(caseId);
     if (!before || slaFingerprint(before) !== slaFingerprint(evaluation)) changedCaseIds.push(caseId);
     timers.push(...timersFor(caseId, evaluation, nowMs));
   }
   await saveMetricStatesMany(tx, evaluated, evaluatedAt);
-  return { caseIds: [...seen], changedCaseIds, timers };
+  return { caseIds: [...seen], changedCaseIds, timers, evaluations };
 }
 
 export interface SyncProgress {

@@ -1,12 +1,12 @@
 // Writeback and re-evaluation of single cases (issue 3): the writeback job brings a ticket in line
 // with its SLA at the moment the job runs; a breach timer re-evaluates a case at the minute a metric
 // turns at risk or breached, so a label flips on time even when the ticket never changes.
-import type { CaseInput as SourceCase, SlaSnapshot, WritebackHint, WritebackOutcome, WritebackState } from '../connectors/types.ts';
+import type { ConnectorContext, CaseInput as SourceCase, SlaSnapshot, WritebackHint, WritebackOutcome, WritebackState } from '../connectors/types.ts';
 import { formatInstant } from '../core/metrics.ts';
 import type { CaseEvaluation, MetricName } from '../core/types.ts';
 
 import type { StoredCase } from '../store/cases-repo.ts';
-import { getCaseEvents, getCaseEventsOf, getCaseForWriteback, getCasesForWriteback, markWritebackPending } from '../store/cases-repo.ts';
+import { getCaseEvents, getCaseEventsOf, getCaseForWriteback, leaseCasesForWriteback, markWritebackPending, releaseWritebackLeases } from '../store/cases-repo.ts';
 import type { DatabaseHandle } from '../store/db.ts';
 import { withTransaction } from '../store/db.ts';
 import { saveMetricStates, saveMetricStatesMany } from '../store/metric-states-repo.ts';
@@ -17,7 +17,8 @@ import { setCaseAgreement } from '../store/agreements-repo.ts';
 import type { ResolvedAgreement } from './agreements.ts';
 import { agreementFor } from './agreements.ts';
 import type { ConnectionRuntime } from './connection.ts';
-import { evaluateEvents, toStoreCase } from './evaluate.ts';
+import { evaluateEvents } from './evaluate.ts';
+import { RetryJobLaterError, jobSpecs } from './queue-jobs.ts';
 import type { BreachTimer } from './run-sync.ts';
 import { timersFor } from './run-sync.ts';
 
@@ -26,6 +27,47 @@ export type CaseForWriteback = NonNullable<Awaited<ReturnType<typeof getCaseForW
 
 /** Per-connection runtimes, so every job of a connection in this process shares one rate limiter. */
 export type RuntimeSource = (connectionId: number) => Promise<ConnectionRuntime>;
+
+/**
+ * Writebacks of one case never overlap, in one process or in several on one database: each takes
+ * the case's lease first (cases.writeback_lease_until) and frees it with its outcome. Two at once
+ * on a case never written back would both find no status comment and both create one (GitHub); the
+ * second would also write from a stale `previous`. The lease is taken and the case read in one
+ * statement, so the state last written back is read once the lease is ours, never while another
+ * writeback still runs; no transaction is held open over the vendor calls.
+ *
+ * Its length is the writeback job's expiry (a writeback job running longer is already taken for
+ * dead and run again), well above what a writeback's requests take under the connection's limiter
+ * at its defaults (http.ts: 30 s a try, a back-off or a vendor's Retry-After at most 120 s). A lease
+ * its holder died with (a crash) blocks the case until it runs out.
+ */
+const WRITEBACK_LEASE_MS = jobSpecs.writeback.expireInSeconds * 1000;
+/**
+ * The vendor calls of a writeback are aborted this long before its lease runs out (the request
+ * fails as on a timeout and the writeback is retried): a slow writeback never outlives its lease.
+ * The margin covers the statements around the calls (the lease's own answer, the results saved).
+ */
+const WRITEBACK_LEASE_MARGIN_MS = 30_000;
+/**
+ * A writeback that finds its case leased by another tries again this soon, or when that lease runs
+ * out if sooner: the holder is usually done within a second or two.
+ */
+const LEASE_HELD_RETRY_MS = 5_000;
+
+/**
+ * What a writeback whose case another one holds returns: retry later, without using an attempt of
+ * the writeback job (queue.ts puts the job back) since nothing failed. A refresh queues a
+ * writeback job for it (enqueueWritebackRetries); the case stays flagged writeback_pending meanwhile.
+ */
+function leaseHeld(caseId: number, remainingMs: number): { error: RetryJobLaterError } {
+  const retryAfterMs = Math.max(1_000, Math.min(remainingMs, LEASE_HELD_RETRY_MS));
+  return { error: new RetryJobLaterError(retryAfterMs, `case ${caseId}: another writeback of it is running`, { countsAsAttempt: false }) };
+}
+
+/** The time a writeback's vendor calls have, from the moment its lease was taken. */
+function leaseDeadline(): AbortSignal {
+  return AbortSignal.timeout(WRITEBACK_LEASE_MS - WRITEBACK_LEASE_MARGIN_MS);
+}
 
 export function snapshotOf(policy: CompiledPolicy, evaluation: CaseEvaluation, nowMs: number): SlaSnapshot {
   const zone = (metric: MetricName) => policy.rules.get(evaluation.metrics[metric].severity)?.calendar.timezone ?? 'UTC';
@@ -106,60 +148,78 @@ export async function runWritebacks(
   const ids = [...new Set(caseIds)];
   const results = new Map<number, { run: WritebackRun } | { error: unknown }>();
   const skip = (id: number, skipped: WritebackRun['skipped']) => results.set(id, { run: { outcome: null, skipped, timers: [] } });
-  // One read for the cases, their last written state and their agreement.
-  const found = await getCasesForWriteback(handle.db, ids);
-  const runtimeOf = new Map<number, ConnectionRuntime>();
-  for (const connectionId of new Set([...found.values()].map((f) => f.stored.connectionId))) {
-    try {
-      runtimeOf.set(connectionId, await runtimes(connectionId));
-    } catch (error) {
-      for (const [id, f] of found) if (f.stored.connectionId === connectionId) results.set(id, { error });
-    }
+  // One statement leases the cases and reads them, their last written state and their agreement.
+  // A case another writeback holds is put back for later (its job uses no attempt for it).
+  const lease = await leaseCasesForWriteback(handle.db, ids, WRITEBACK_LEASE_MS);
+  const found = lease.leased;
+  for (const [id, remainingMs] of lease.held) results.set(id, leaseHeld(id, remainingMs));
+  if (lease.until === null) {
+    for (const id of ids) if (!results.has(id)) skip(id, 'gone');
+    return caseIds.map((id) => results.get(id)!);
   }
+  const deadline = leaseDeadline();
   const due: { id: number; runtime: ConnectionRuntime; found: NonNullable<ReturnType<typeof found.get>>; agreement: ResolvedAgreement }[] = [];
-  for (const id of ids) {
-    if (results.has(id)) continue;
-    const f = found.get(id);
-    if (!f) {
-      skip(id, 'gone');
-      continue;
-    }
-    const runtime = runtimeOf.get(f.stored.connectionId)!;
-    if (!runtime.connection.enabled) {
-      skip(id, 'paused');
-      continue;
-    }
-    // Resolved again: a rule or customer change since the last sync applies at once.
-    const agreement = agreementFor(runtime.agreements, runtime.connection, f.stored.attributes ?? {});
-    if (!agreement) {
-      skip(id, 'gone');
-      continue;
-    }
-    due.push({ id, runtime, found: f, agreement });
-  }
-  if (due.length > 0) {
-    // Cleared before the vendor is called: a sync that changes a case meanwhile flags it again.
-    await markWritebackPending(handle.db, due.map((d) => d.id), false);
-    const evaluations = await withTransaction(handle, async (tx) => {
-      const events = await getCaseEventsOf(tx, due.map((d) => d.id));
-      const evaluated = due.map((d) => ({ caseId: d.id, evaluation: evaluateEvents(d.agreement.policy, events.get(d.id) ?? [], d.runtime.mapping, nowMs) }));
-      for (const d of due) {
-        const ids = d.agreement.ids;
-        const stored = d.found.agreement;
-        if (ids.customerId !== stored.customerId || ids.ruleId !== stored.ruleId || ids.policyId !== stored.policyId) await setCaseAgreement(tx, d.id, ids);
+  let evaluations: CaseEvaluation[] = [];
+  try {
+    const runtimeOf = new Map<number, ConnectionRuntime>();
+    for (const connectionId of new Set([...found.values()].map((f) => f.stored.connectionId))) {
+      try {
+        runtimeOf.set(connectionId, await runtimes(connectionId));
+      } catch (error) {
+        for (const [id, f] of found) if (f.stored.connectionId === connectionId) results.set(id, { error });
       }
-      await saveMetricStatesMany(tx, evaluated, formatInstant(nowMs));
-      return evaluated.map((e) => e.evaluation);
-    });
-    const attempted = await attemptWritebacks(
-      handle,
-      due.map((d, i) => ({ caseId: d.id, runtime: d.runtime, stored: d.found.stored, previous: d.found.writebackState, policy: d.agreement.policy, evaluation: evaluations[i]! })),
-      nowMs,
-      // Already cleared: only a failure flags the case again.
-      { pendingOnSuccess: null },
-    );
-    for (const [id, result] of attempted) results.set(id, result);
+    }
+    for (const id of ids) {
+      if (results.has(id)) continue;
+      const f = found.get(id);
+      if (!f) {
+        skip(id, 'gone');
+        continue;
+      }
+      const runtime = runtimeOf.get(f.stored.connectionId)!;
+      if (!runtime.connection.enabled) {
+        skip(id, 'paused');
+        continue;
+      }
+      // Resolved again: a rule or customer change since the last sync applies at once.
+      const agreement = agreementFor(runtime.agreements, runtime.connection, f.stored.attributes ?? {});
+      if (!agreement) {
+        skip(id, 'gone');
+        continue;
+      }
+      due.push({ id, runtime, found: f, agreement });
+    }
+    if (due.length > 0) {
+      // Cleared before the vendor is called (and only for the cases leased): a sync that changes a
+      // case meanwhile flags it again.
+      await markWritebackPending(handle.db, due.map((d) => d.id), false);
+      evaluations = await withTransaction(handle, async (tx) => {
+        const events = await getCaseEventsOf(tx, due.map((d) => d.id));
+        const evaluated = due.map((d) => ({ caseId: d.id, evaluation: evaluateEvents(d.agreement.policy, events.get(d.id) ?? [], d.runtime.mapping, nowMs) }));
+        for (const d of due) {
+          const ids = d.agreement.ids;
+          const stored = d.found.agreement;
+          if (ids.customerId !== stored.customerId || ids.ruleId !== stored.ruleId || ids.policyId !== stored.policyId) await setCaseAgreement(tx, d.id, ids);
+        }
+        await saveMetricStatesMany(tx, evaluated, formatInstant(nowMs));
+        return evaluated.map((e) => e.evaluation);
+      });
+    }
+  } catch (error) {
+    // Nothing was sent to a vendor yet: the leases are freed for the job's retry.
+    await releaseWritebackLeases(handle.db, [...found.keys()], lease.until).catch(() => undefined);
+    throw error;
   }
+  const dueIds = new Set(due.map((d) => d.id));
+  const attempted = await attemptWritebacks(
+    handle,
+    due.map((d, i) => ({ caseId: d.id, runtime: d.runtime, stored: d.found.stored, previous: d.found.writebackState, policy: d.agreement.policy, evaluation: evaluations[i]! })),
+    nowMs,
+    // Already cleared: only a failure flags the case again. The leased cases not written (paused,
+    // gone) are freed with the outcome.
+    { pendingOnSuccess: null, lease: { until: lease.until, deadline, alsoRelease: [...found.keys()].filter((id) => !dueIds.has(id)) } },
+  );
+  for (const [id, result] of attempted) results.set(id, result);
   return caseIds.map((id) => results.get(id)!);
 }
 
@@ -175,20 +235,40 @@ export interface DueWriteback {
   hint?: WritebackHint;
 }
 
+/** The leases a batch of writebacks holds (leaseCasesForWriteback), freed with its outcome. */
+interface HeldLeases {
+  until: Date;
+  /** Aborts the vendor calls before the leases run out. */
+  deadline: AbortSignal;
+  /** Leased cases not written (skipped), freed too. */
+  alsoRelease?: readonly number[];
+}
+
 /**
  * The vendor calls of a batch of writebacks, at once under each connection's rate limiter, then
- * their outcome saved in ONE statement (states, pending flags, log). `pendingOnSuccess`: what a
- * done writeback (or one skipped as history) leaves in writeback_pending: null when the caller
+ * their outcome saved in ONE statement (states, pending flags, log, leases freed). `pendingOnSuccess`:
+ * what a done writeback (or one skipped as history) leaves in writeback_pending: null when the caller
  * cleared it before (the writeback job), 'clear' to clear it now, if the case is still the version
- * written back from (a refresh, whose store flagged it). A failure always leaves it flagged.
+ * written back from (a refresh, whose store flagged it). A failure always leaves it flagged. If the
+ * save itself fails the leases are left to run out: what was sent is then unknown to the store.
  */
 async function attemptWritebacks(
   handle: DatabaseHandle,
   due: readonly DueWriteback[],
   nowMs: number,
-  { pendingOnSuccess }: { pendingOnSuccess: 'clear' | null },
+  { pendingOnSuccess, lease }: { pendingOnSuccess: 'clear' | null; lease: HeldLeases },
 ): Promise<Map<number, { run: WritebackRun } | { error: unknown }>> {
   const results = new Map<number, { run: WritebackRun } | { error: unknown }>();
+  // The connection's context with the lease's deadline, one per connection of the batch.
+  const contexts = new Map<ConnectionRuntime, ConnectorContext>();
+  const contextOf = (runtime: ConnectionRuntime): ConnectorContext => {
+    let ctx = contexts.get(runtime);
+    if (!ctx) {
+      const signal = runtime.ctx.signal ? AbortSignal.any([runtime.ctx.signal, lease.deadline]) : lease.deadline;
+      contexts.set(runtime, (ctx = { ...runtime.ctx, signal }));
+    }
+    return ctx;
+  };
   const attempts = await Promise.all(
     due.map(async (d) => {
       const { stored, previous } = d;
@@ -197,7 +277,7 @@ async function attemptWritebacks(
       if (previous === null && (stored.status === 'solved' || stored.status === 'closed')) return { d, skipped: true as const };
       const ref = { externalId: stored.externalId, externalKey: stored.externalKey, attributes: stored.attributes ?? {} };
       const result = await d.runtime.connector
-        .writeback(d.runtime.config, ref, snapshotOf(d.policy, d.evaluation, nowMs), previous, d.runtime.ctx, d.hint)
+        .writeback(d.runtime.config, ref, snapshotOf(d.policy, d.evaluation, nowMs), previous, contextOf(d.runtime), d.hint)
         .catch((error: unknown) => ({ ok: false as const, thrown: error }));
       return { d, result };
     }),
@@ -241,24 +321,28 @@ async function attemptWritebacks(
     }
     results.set(d.caseId, { run: { outcome: result.value, timers: timersFor(d.caseId, d.evaluation, nowMs) } });
   }
-  await saveWritebackResults(handle.db, rows, logs);
+  for (const caseId of lease.alsoRelease ?? []) rows.push({ caseId, state: null, pending: null });
+  await saveWritebackResults(handle.db, rows, logs, { releaseLease: lease.until });
   return results;
 }
 
-/** A case a refresh just stored (refresh.ts): its row as stored, and the case as fetched. */
+/** A case a refresh just stored (refresh.ts): its row as stored, the case as fetched, and its evaluation. */
 export interface RefreshedCase {
   found: CaseForWriteback;
   fetched: SourceCase;
+  /** What the store evaluated at nowMs just now (StoredPage.evaluations), and the policy it measured against. */
+  evaluation: CaseEvaluation;
+  policy: CompiledPolicy;
 }
 
 /**
  * The writebacks of a refresh, made at once by the refresh job rather than by writeback jobs queued
  * for them (one job cycle per webhook instead of two). The cases were evaluated at nowMs by the
- * store just now, from what was fetched: they are evaluated again from the fetched cases (no store
- * read) for the snapshot. Their writeback_pending, set by that store, is the crash-safety flag: it is
- * cleared only once a writeback is done (reconcile queues a writeback job for any case a crash left
- * flagged); a failed one stays flagged and its error is returned, for the caller to queue the
- * writeback job that retries it.
+ * store just now: that evaluation is the snapshot written. Their writeback_pending, set by that
+ * store, is the crash-safety flag: it is cleared only once a writeback is done (reconcile queues a
+ * writeback job for any case a crash left flagged); a failed one stays flagged and its error is
+ * returned, for the caller to queue the writeback job that retries it. So is a case another
+ * writeback holds (its lease): it is not written now, and its { error } asks for that retry too.
  */
 export async function writebackRefreshed(
   handle: DatabaseHandle,
@@ -266,21 +350,29 @@ export async function writebackRefreshed(
   refreshed: readonly RefreshedCase[],
   nowMs: number,
 ): Promise<Map<number, { run: WritebackRun } | { error: unknown }>> {
+  const results = new Map<number, { run: WritebackRun } | { error: unknown }>();
+  if (refreshed.length === 0) return results;
+  // The state last written back is taken from the lease's read, not from the refresh's: a writeback
+  // that ended since (a comment it created) must be seen.
+  const lease = await leaseCasesForWriteback(handle.db, refreshed.map((r) => r.found.stored.id), WRITEBACK_LEASE_MS);
+  for (const [id, remainingMs] of lease.held) results.set(id, leaseHeld(id, remainingMs));
+  if (lease.until === null) return results;
+  const deadline = leaseDeadline();
   const due: DueWriteback[] = [];
-  for (const { found, fetched } of refreshed) {
-    const agreement = agreementFor(runtime.agreements, runtime.connection, fetched.attributes);
-    // storeAndEvaluate refused a case without a policy already; nothing to write without one.
-    if (!agreement) continue;
-    const events = toStoreCase(fetched, runtime.mapping, agreement.policy.policy.defaultSeverity).events;
+  for (const { found, fetched, evaluation, policy } of refreshed) {
+    const leased = lease.leased.get(found.stored.id);
+    if (!leased) continue; // held (above), or gone since
     due.push({
       caseId: found.stored.id,
       runtime,
+      // The version stored and evaluated by the refresh (a newer one stored since keeps its flag).
       stored: found.stored,
-      previous: found.writebackState,
-      policy: agreement.policy,
-      evaluation: evaluateEvents(agreement.policy, events, runtime.mapping, nowMs),
+      previous: leased.writebackState,
+      policy,
+      evaluation,
       ...(fetched.writebackHint ? { hint: fetched.writebackHint } : {}),
     });
   }
-  return due.length === 0 ? new Map() : attemptWritebacks(handle, due, nowMs, { pendingOnSuccess: 'clear' });
+  for (const [id, result] of await attemptWritebacks(handle, due, nowMs, { pendingOnSuccess: 'clear', lease: { until: lease.until, deadline } })) results.set(id, result);
+  return results;
 }

@@ -189,6 +189,23 @@ describe.each(queueBackends().map((backend) => [backend.name, backend] as const)
     expect(await queue.listDeadLetters()).toEqual([]);
   });
 
+  it('puts back a job that could not start yet without using an attempt (countsAsAttempt: false)', async () => {
+    // No retry at all: one counted failure would dead-letter the job.
+    const queue = await start({ retry: { writeback: { retryLimit: 0 } } });
+    const attempts: { at: number; retryCount: number; caseId: number }[] = [];
+    await queue.work('writeback', async ({ caseId }, job) => {
+      attempts.push({ at: Date.now(), retryCount: job.retryCount, caseId });
+      if (attempts.length < 3) throw new RetryJobLaterError(1000, `case ${caseId} is held by another worker`, { countsAsAttempt: false });
+    });
+    await queue.send('writeback', { caseId: 4 });
+    await waitFor(() => (attempts.length === 3 ? true : undefined), 15_000);
+    // Each time a fresh copy, due a second later, with its payload; never a failure.
+    expect(attempts.map((a) => [a.caseId, a.retryCount])).toEqual([[4, 0], [4, 0], [4, 0]]);
+    expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(1000);
+    expect(attempts[2]!.at - attempts[1]!.at).toBeGreaterThanOrEqual(1000);
+    expect(await queue.listDeadLetters()).toEqual([]);
+  });
+
   it('dead-letters a rate-limited job that used its last attempt', async () => {
     const queue = await start({ retry: { writeback: { retryLimit: 0 } } });
     await queue.work('writeback', async () => {

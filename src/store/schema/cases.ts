@@ -34,6 +34,11 @@ export const cases = pgTable(
      * nothing (workers re-enqueue flagged cases when they start).
      */
     writebackPending: boolean('writeback_pending').notNull().default(false),
+    /**
+     * Until when one writeback holds the case (src/sync/writeback.ts): writebacks of a case, in
+     * this process or another, never overlap. Null, or a past instant (its holder died), when free.
+     */
+    writebackLeaseUntil: timestamptz('writeback_lease_until'),
     /** The agreement that applies (issue 7): the customer, the rule that chose the policy, the policy. */
     customerId: integer('customer_id').references(() => customers.id, { onDelete: 'set null' }),
     ruleId: integer('rule_id').references(() => policyRules.id, { onDelete: 'set null' }),

@@ -1,0 +1,1 @@
+ALTER TABLE "cases" ADD COLUMN "writeback_lease_until" timestamp with time zone;
