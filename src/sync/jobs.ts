@@ -15,7 +15,7 @@ import type { BreachTimer, StoredPage } from './run-sync.ts';
 import { runSync } from './run-sync.ts';
 import { recordSyncRun } from './sync-runs.ts';
 import type { RuntimeSource } from './writeback.ts';
-import { reevaluateCase, runWritebacks, writebackRefreshed } from './writeback.ts';
+import { WRITEBACK_LEASE_MS, reevaluateCase, runWritebacks, writebackRefreshed } from './writeback.ts';
 
 export interface WorkerDeps {
   handle: DatabaseHandle;
@@ -139,11 +139,13 @@ export async function startWorkers(deps: WorkerDeps): Promise<void> {
           const runtime = await runtimes(connectionId);
           if (!runtime.connection.enabled) continue;
           const nowMs = now();
-          const { errors, refreshed } = await refreshBatch(handle, runtime, indexes.map((i) => batch[i]!.payload.refs as ExternalRef[]), nowMs, {
+          // The cases' writeback leases are taken in the store's transaction (no statement more).
+          const { errors, refreshed, lease } = await refreshBatch(handle, runtime, indexes.map((i) => batch[i]!.payload.refs as ExternalRef[]), nowMs, {
             inTransaction: (tx, page) => enqueueTimers(queue, page.timers, { tx }),
+            leaseMs: WRITEBACK_LEASE_MS,
           });
           errors.forEach((e, k) => (outcomes[indexes[k]!] = e ? { error: asJobError(e.error) } : null));
-          const written = await writebackRefreshed(handle, runtime, refreshed, nowMs);
+          const written = await writebackRefreshed(handle, runtime, refreshed, nowMs, lease);
           await enqueueWritebackRetries(queue, written);
         } catch (error) {
           for (const i of indexes) outcomes[i] = { error: asJobError(error) };

@@ -5,7 +5,7 @@ import type { ConnectorContext, CaseInput as SourceCase, SlaSnapshot, WritebackH
 import { formatInstant } from '../core/metrics.ts';
 import type { CaseEvaluation, MetricName } from '../core/types.ts';
 
-import type { StoredCase } from '../store/cases-repo.ts';
+import type { StoredCase, WritebackLeases } from '../store/cases-repo.ts';
 import { getCaseEvents, getCaseEventsOf, getCaseForWriteback, leaseCasesForWriteback, markWritebackPending, releaseWritebackLeases } from '../store/cases-repo.ts';
 import type { DatabaseHandle } from '../store/db.ts';
 import { withTransaction } from '../store/db.ts';
@@ -41,7 +41,7 @@ export type RuntimeSource = (connectionId: number) => Promise<ConnectionRuntime>
  * at its defaults (http.ts: 30 s a try, a back-off or a vendor's Retry-After at most 120 s). A lease
  * its holder died with (a crash) blocks the case until it runs out.
  */
-const WRITEBACK_LEASE_MS = jobSpecs.writeback.expireInSeconds * 1000;
+export const WRITEBACK_LEASE_MS = jobSpecs.writeback.expireInSeconds * 1000;
 /**
  * The vendor calls of a writeback are aborted this long before its lease runs out (the request
  * fails as on a timeout and the writeback is retried): a slow writeback never outlives its lease.
@@ -349,12 +349,14 @@ export async function writebackRefreshed(
   runtime: ConnectionRuntime,
   refreshed: readonly RefreshedCase[],
   nowMs: number,
+  /** The leases refreshBatch took with `leaseMs` (its RefreshedBatch.lease); taken here when absent. */
+  taken?: WritebackLeases | null,
 ): Promise<Map<number, { run: WritebackRun } | { error: unknown }>> {
   const results = new Map<number, { run: WritebackRun } | { error: unknown }>();
-  if (refreshed.length === 0) return results;
-  // The state last written back is taken from the lease's read, not from the refresh's: a writeback
-  // that ended since (a comment it created) must be seen.
-  const lease = await leaseCasesForWriteback(handle.db, refreshed.map((r) => r.found.stored.id), WRITEBACK_LEASE_MS);
+  // The state last written back is read with the lease, never before it: a writeback that ended
+  // just before (a comment it created) must be seen.
+  const lease = taken ?? (refreshed.length === 0 ? null : await leaseCasesForWriteback(handle.db, refreshed.map((r) => r.found.stored.id), WRITEBACK_LEASE_MS));
+  if (!lease) return results;
   for (const [id, remainingMs] of lease.held) results.set(id, leaseHeld(id, remainingMs));
   if (lease.until === null) return results;
   const deadline = leaseDeadline();

@@ -169,6 +169,37 @@ describe.each(storeBackends())('writeback lease on $name', (backend) => {
     expect(await listWritebackPending(handle.db)).not.toContain(caseId);
   });
 
+  it("a refresh takes the writeback lease in its store's transaction: a case held elsewhere is stored, not leased, and its writeback waits", async () => {
+    const issue = newIssue('Search is slow');
+    const nowMs = Date.now();
+    const { page } = await store(issue, nowMs);
+    const caseId = page.caseIds[0]!;
+    const free = newIssue('Invoices are late');
+
+    // Another writeback holds the first case; the second is free.
+    await handle.db.update(cases).set({ writebackLeaseUntil: sql`now() + interval '1 minute'` }).where(eq(cases.id, caseId));
+    const batch = await refreshBatch(handle, runtime, [[refOf(issue)], [refOf(free)]], nowMs, { leaseMs: 60_000 });
+    expect(batch.page.caseIds).toHaveLength(2);
+    const freeId = batch.page.caseIds.find((id) => id !== caseId)!;
+    expect(batch.lease?.held.has(caseId)).toBe(true);
+    expect([...(batch.lease?.leased.keys() ?? [])]).toEqual([freeId]);
+    expect(batch.refreshed.map((r) => r.found.stored.id)).toEqual([freeId]);
+    // Committed with the store: the free case is leased until its writeback frees it.
+    expect(await leaseOf(freeId)).not.toBeNull();
+
+    const before = fake.writeCalls;
+    const written = await writebackRefreshed(handle, runtime, batch.refreshed, nowMs, batch.lease);
+    expect(isPutBack(written.get(caseId))).toBe(true);
+    expect(written.get(freeId)).toMatchObject({ run: { outcome: { actions: expect.arrayContaining(['comment created']) } } });
+    expect(ourComments(free)).toHaveLength(1);
+    expect(ourComments(issue)).toHaveLength(0);
+    expect(fake.writeCalls).toBeGreaterThan(before);
+    expect(await leaseOf(freeId)).toBeNull();
+    expect(await listWritebackPending(handle.db)).toContain(caseId);
+    expect(await listWritebackPending(handle.db)).not.toContain(freeId);
+    await handle.db.update(cases).set({ writebackLeaseUntil: null }).where(eq(cases.id, caseId));
+  });
+
   it('through the workers: a writeback job and a refresh that find the case held wait for the lease, then write once, nothing dead-lettered', async () => {
     const issue = newIssue('Exports are empty');
     const { page } = await store(issue, Date.now());
