@@ -73,7 +73,11 @@ export async function storeCases(
   return atomically(async (tx) => {
     const idByExternalId = new Map<string, number>();
     const created = new Set<number>();
-    for (const part of chunk([...latest.values()], CASE_CHUNK)) {
+    // In external id order: every writer of cases (sync pages, overlapping ones too, and webhook
+    // refreshes) then takes their row locks in one order, as lockCaseVersions's index scan does, so
+    // two transactions writing some of the same new cases wait for each other rather than deadlock.
+    const ordered = [...latest.values()].sort((a, b) => (a.externalId < b.externalId ? -1 : a.externalId > b.externalId ? 1 : 0));
+    for (const part of chunk(ordered, CASE_CHUNK)) {
       // One jsonb parameter for the whole page (see replaceEvents); writeback_pending, when asked
       // for, is set in the same statement rather than by another one. `xmax = 0` holds for a row
       // this statement inserted (an updated row carries the updating transaction's id).
