@@ -1,7 +1,7 @@
 // `sla-sync sync` and the scheduled sync job (issue 3, "Sync"): pages of changed cases from the
 // connector, each page stored with its events, its cases' fresh SLA states and the new cursor in ONE
 // transaction (STYLE.md habit 5), so a crash repeats at most one page and loses nothing.
-import type { CaseInput as SourceCase } from '../connectors/types.ts';
+import type { ChangePage, CaseInput as SourceCase } from '../connectors/types.ts';
 import { formatInstant } from '../core/metrics.ts';
 import type { CompiledPolicy } from '../core/metrics.ts';
 import type { CaseEvaluation, MetricName } from '../core/types.ts';
@@ -131,10 +131,16 @@ export interface SyncResult extends SyncProgress {
   cursor: string | null;
 }
 
-/** A page whose transaction has started: `caseRows` once its case rows are written (and locked), `committed` with its outcome. */
+/**
+ * A page whose transaction has started: `caseRows` once its case rows are written (and locked),
+ * `committed` with its outcome, `handed` once it is committed and onPage has taken it.
+ */
 interface PageInFlight {
+  nextCursor: string;
   caseRows: Promise<void>;
   committed: Promise<StoredPage>;
+  handed: Promise<void>;
+  hand: { resolve: () => void; reject: (error: unknown) => void };
 }
 
 export async function runSync(handle: DatabaseHandle, runtime: ConnectionRuntime, options: SyncOptions = {}): Promise<SyncResult> {
@@ -145,29 +151,50 @@ export async function runSync(handle: DatabaseHandle, runtime: ConnectionRuntime
   const progress: SyncProgress = { connection: connection.name, pages: 0, cases: 0, changed: 0, elapsedMs: 0 };
   /**
    * Page n+1's transaction overlaps page n's on Postgres (two connections; PGlite runs one
-   * transaction at a time). Cursors still commit in order and a page never commits without the one
-   * before it:
+   * transaction at a time). Pages still commit in order, and a page never commits unless the one
+   * before it did and was handed to onPage (its writebacks and timers queued):
    * - n+1 starts once n has written its case rows. From then on n takes no row lock of a case it
    *   does not already hold (its events and SLA states are its own cases' rows), so n never waits
    *   for n+1: a case in both pages makes n+1 wait for n's commit inside Postgres, never the reverse.
-   * - n+1 writes its cursor and commits only after n has committed, and rolls back if n failed.
+   * - n+1 writes its cursor and commits only after n was committed and handed, and rolls back if
+   *   either failed.
    */
   const overlap = handle.kind === 'postgres';
   const startPage = (page: { cases: readonly SourceCase[]; nextCursor: string }, before: PageInFlight | null): PageInFlight => {
     let caseRowsWritten!: () => void;
     const caseRows = new Promise<void>((resolve) => (caseRowsWritten = resolve));
+    let hand!: PageInFlight['hand'];
+    const handed = new Promise<void>((resolve, reject) => (hand = { resolve, reject }));
     const committed = (async () => {
       // The one before failed before its case rows: this page does not start.
-      if (before) await Promise.race([before.caseRows, before.committed]);
+      if (before) await Promise.race([before.caseRows, before.handed]);
       return withTransaction(handle, async (tx) => {
         const result = await storeAndEvaluate(tx, runtime, page.cases, now(), { afterCaseRows: caseRowsWritten });
-        if (before) await before.committed; // its failure rolls this page back too
+        if (before) await before.handed; // its failure rolls this page back too
         await saveSyncCursor(tx, connection.id, page.nextCursor);
         return result;
       });
     })();
-    committed.catch(() => undefined); // surfaced when awaited in order; not an unhandled rejection meanwhile
-    return { caseRows, committed };
+    // Surfaced when awaited in order; not unhandled rejections meanwhile.
+    committed.catch(() => undefined);
+    handed.catch(() => undefined);
+    return { nextCursor: page.nextCursor, caseRows, committed, handed, hand };
+  };
+  /** Waits for a page's commit, then counts it and tells onPage, in page order; its successor may then commit. */
+  const finish = async (page: PageInFlight): Promise<void> => {
+    try {
+      const stored = await page.committed;
+      cursor = page.nextCursor;
+      progress.pages++;
+      progress.cases += stored.caseIds.length;
+      progress.changed += stored.changedCaseIds.length;
+      progress.elapsedMs = now() - started;
+      await options.onPage?.(stored, { ...progress });
+      page.hand.resolve();
+    } catch (error) {
+      page.hand.reject(error);
+      throw error;
+    }
   };
   let inFlight: PageInFlight | null = null;
   try {
@@ -178,22 +205,21 @@ export async function runSync(handle: DatabaseHandle, runtime: ConnectionRuntime
       ? changesInThread(runtime, cursor)
       : runtime.connector.fetchChanges(runtime.config, cursor, runtime.ctx)[Symbol.asyncIterator]();
     let ahead = pages.next();
-    /** Waits for a page's commit, then counts it and tells onPage, in page order. */
-    const finish = async (page: PageInFlight, nextCursor: string): Promise<void> => {
-      const stored = await page.committed;
-      cursor = nextCursor;
-      progress.pages++;
-      progress.cases += stored.caseIds.length;
-      progress.changed += stored.changedCaseIds.length;
-      progress.elapsedMs = now() - started;
-      await options.onPage?.(stored, { ...progress });
-    };
-    let pendingCursor = '';
     let startedPages = 0;
     try {
       for (;;) {
         if (options.maxPages !== undefined && startedPages >= options.maxPages) break;
-        const next = await ahead;
+        let next: IteratorResult<ChangePage>;
+        try {
+          next = await ahead;
+        } catch (error) {
+          // The vendor failed: the page in flight is still stored and handed on, as it would have
+          // been had it not overlapped the read; then the vendor's error is the sync's.
+          const last = inFlight;
+          inFlight = null;
+          if (last) await finish(last).catch(() => undefined);
+          throw error;
+        }
         if (next.done) break;
         const page = next.value;
         ahead = pages.next();
@@ -201,24 +227,23 @@ export async function runSync(handle: DatabaseHandle, runtime: ConnectionRuntime
         // Sequential (PGlite): nothing is in flight here. Overlapped: the page before is, and is
         // finished while this one stores.
         const before = inFlight;
-        inFlight = startPage(page, before);
+        inFlight = startPage(page, overlap ? before : null);
         startedPages++;
-        if (before) await finish(before, pendingCursor);
-        pendingCursor = page.nextCursor;
+        if (before) await finish(before);
         if (!overlap) {
           const current = inFlight;
           inFlight = null;
-          await finish(current, pendingCursor);
+          await finish(current);
         }
       }
       if (inFlight) {
         const last = inFlight;
         inFlight = null;
-        await finish(last, pendingCursor);
+        await finish(last);
       }
     } finally {
-      // A page still in flight after a failure rolls back (or commits, when the failure came after
-      // it): either way its connection is settled before the sync reports.
+      // A page still in flight after a failure rolls back (its predecessor failed): its connection
+      // is settled before the sync reports.
       await (inFlight as PageInFlight | null)?.committed.catch(() => undefined);
       await pages.return?.(undefined).catch(() => undefined);
     }

@@ -18,8 +18,8 @@ import { storeBackends } from '../helpers/db.ts';
 import { storeSnapshot } from '../helpers/snapshot.ts';
 import { PIPELINE_ENV, REPOS, pipelineConfig } from '../helpers/github-pipeline.ts';
 
-/** A runtime whose sync reads the given pages (in this thread) instead of the vendor. */
-function withPages(runtime: ConnectionRuntime, pages: readonly ChangePage[]): ConnectionRuntime {
+/** A runtime whose sync reads the given pages (in this thread) instead of the vendor, then fails if told to. */
+function withPages(runtime: ConnectionRuntime, pages: readonly ChangePage[], failAfter?: Error): ConnectionRuntime {
   return {
     ...runtime,
     readsInThread: false,
@@ -27,6 +27,7 @@ function withPages(runtime: ConnectionRuntime, pages: readonly ChangePage[]): Co
       ...runtime.connector,
       fetchChanges: async function* () {
         yield* pages;
+        if (failAfter) throw failAfter;
       },
     } as ConnectionRuntime['connector'],
   };
@@ -103,6 +104,34 @@ describe.each(storeBackends())('sync page transactions on $name', (backend) => {
     // Resumed from its cursor with the vendor's true pages, the sync ends as an undisturbed one.
     await runSync(handle, withPages(runtime, pages.slice(failing)), { now: () => nowMs });
     expect((await storeSnapshot(handle.db, runtime.connection.id)).cases.map((c) => c.externalId).sort()).toEqual(externalIds(pages));
+  }, 60_000);
+
+  it('an onPage that fails stops the sync at that page: the page stored behind it rolls back', async () => {
+    const { handle, runtime } = await freshStore();
+    const failing = 3;
+    const told: number[] = [];
+    const onPage = (_page: unknown, progress: SyncProgress): void => {
+      told.push(progress.pages);
+      if (progress.pages === failing) throw new Error('the queue is down');
+    };
+    await expect(runSync(handle, withPages(runtime, pages), { now: () => nowMs, onPage })).rejects.toThrow('the queue is down');
+    expect(told).toEqual([1, 2, 3]);
+    const stored = await storeSnapshot(handle.db, runtime.connection.id);
+    // Page 3 committed before onPage was told (as before any overlap); page 4 did not.
+    expect(stored.cursor).toBe(pages[failing - 1]!.nextCursor);
+    expect(stored.cases.map((c) => c.externalId).sort()).toEqual(externalIds(pages.slice(0, failing)));
+  }, 60_000);
+
+  it('a vendor failure after a page still stores that page and hands it to onPage, then fails the sync', async () => {
+    const { handle, runtime } = await freshStore();
+    const read = 4;
+    const told: number[] = [];
+    const sync = runSync(handle, withPages(runtime, pages.slice(0, read), new Error('GitHub is down')), { now: () => nowMs, onPage: (_p, progress) => void told.push(progress.pages) });
+    await expect(sync).rejects.toThrow('GitHub is down');
+    expect(told).toEqual([1, 2, 3, 4]);
+    const stored = await storeSnapshot(handle.db, runtime.connection.id);
+    expect(stored.cursor).toBe(pages[read - 1]!.nextCursor);
+    expect(stored.cases.map((c) => c.externalId).sort()).toEqual(externalIds(pages.slice(0, read)));
   }, 60_000);
 
   it('a case in two pages in a row ends as the later page has it', async () => {
