@@ -24,11 +24,11 @@ import type { DatabaseHandle } from '../src/store/db.ts';
 import { migrateDatabase, openDatabase, withTransaction } from '../src/store/db.ts';
 import { applyConfig } from '../src/sync/config.ts';
 import { loadConnectionRuntime } from '../src/sync/connection.ts';
-import type { ConnectionRuntime } from '../src/sync/connection.ts';
 import { runSync, storeAndEvaluate } from '../src/sync/run-sync.ts';
 import { startFakeGithub } from '../test/fakes/github/server.ts';
 import { generateWorld } from '../test/fakes/github/world.ts';
 import { storeBackends } from '../test/helpers/db.ts';
+import { replayingRuntime } from '../test/helpers/replay-pages.ts';
 import { PIPELINE_ENV, REPOS, pipelineConfig } from '../test/helpers/github-pipeline.ts';
 import { fmtInt, table } from './corpus.ts';
 
@@ -133,19 +133,9 @@ async function fullSync(store: Store, fake: FakeProcess): Promise<Row> {
 async function storeOnly(store: Store, fake: FakeProcess, pages: readonly ChangePage[]): Promise<Row> {
   const handle = await configured(store, fake.url);
   try {
-    const loaded = await loadConnectionRuntime(handle.db, 'gh-main', { env: PIPELINE_ENV });
     // runSync over the pages read beforehand, in this thread: its page transactions as a sync runs
     // them (on Postgres, page n+1 stored while page n commits), with no vendor to wait for.
-    const runtime: ConnectionRuntime = {
-      ...loaded,
-      readsInThread: false,
-      connector: {
-        ...loaded.connector,
-        fetchChanges: async function* () {
-          yield* pages;
-        },
-      } as ConnectionRuntime['connector'],
-    };
+    const runtime = replayingRuntime(await loadConnectionRuntime(handle.db, 'gh-main', { env: PIPELINE_ENV }), pages);
     const start = performance.now();
     const { cases } = await runSync(handle, runtime, { now: () => fake.nowMs });
     const seconds = (performance.now() - start) / 1000;

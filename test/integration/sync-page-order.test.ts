@@ -15,23 +15,9 @@ import { startFakeGithub } from '../fakes/github/server.ts';
 import type { FakeGithub } from '../fakes/github/server.ts';
 import { generateWorld } from '../fakes/github/world.ts';
 import { storeBackends } from '../helpers/db.ts';
+import { replayingRuntime } from '../helpers/replay-pages.ts';
 import { storeSnapshot } from '../helpers/snapshot.ts';
 import { PIPELINE_ENV, REPOS, pipelineConfig } from '../helpers/github-pipeline.ts';
-
-/** A runtime whose sync reads the given pages (in this thread) instead of the vendor, then fails if told to. */
-function withPages(runtime: ConnectionRuntime, pages: readonly ChangePage[], failAfter?: Error): ConnectionRuntime {
-  return {
-    ...runtime,
-    readsInThread: false,
-    connector: {
-      ...runtime.connector,
-      fetchChanges: async function* () {
-        yield* pages;
-        if (failAfter) throw failAfter;
-      },
-    } as ConnectionRuntime['connector'],
-  };
-}
 
 const externalIds = (pages: readonly ChangePage[]): string[] => [...new Set(pages.flatMap((p) => p.cases.map((c) => c.externalId)))].sort();
 
@@ -67,7 +53,7 @@ describe.each(storeBackends())('sync page transactions on $name', (backend) => {
     const { handle, runtime } = await freshStore();
     const seen: SyncProgress[] = [];
     const cursors: (string | null)[] = [];
-    const result = await runSync(handle, withPages(runtime, pages), {
+    const result = await runSync(handle, replayingRuntime(runtime, pages), {
       now: () => nowMs,
       onPage: async (_page, progress) => {
         seen.push(progress);
@@ -96,13 +82,13 @@ describe.each(storeBackends())('sync page transactions on $name', (backend) => {
     const failing = 3;
     const spoilt = pages.map((page, i) => (i === failing ? { ...page, cases: page.cases.map((c, k) => (k === 5 ? spoil(c) : c)) } : page));
     const told: number[] = [];
-    await expect(runSync(handle, withPages(runtime, spoilt), { now: () => nowMs, onPage: (_p, progress) => void told.push(progress.pages) })).rejects.toThrow();
+    await expect(runSync(handle, replayingRuntime(runtime, spoilt), { now: () => nowMs, onPage: (_p, progress) => void told.push(progress.pages) })).rejects.toThrow();
     expect(told).toEqual([1, 2, 3]);
     const stored = await storeSnapshot(handle.db, runtime.connection.id);
     expect(stored.cursor).toBe(pages[failing - 1]!.nextCursor);
     expect(stored.cases.map((c) => c.externalId).sort()).toEqual(externalIds(pages.slice(0, failing)));
     // Resumed from its cursor with the vendor's true pages, the sync ends as an undisturbed one.
-    await runSync(handle, withPages(runtime, pages.slice(failing)), { now: () => nowMs });
+    await runSync(handle, replayingRuntime(runtime, pages.slice(failing)), { now: () => nowMs });
     expect((await storeSnapshot(handle.db, runtime.connection.id)).cases.map((c) => c.externalId).sort()).toEqual(externalIds(pages));
   }, 60_000);
 
@@ -114,7 +100,7 @@ describe.each(storeBackends())('sync page transactions on $name', (backend) => {
       told.push(progress.pages);
       if (progress.pages === failing) throw new Error('the queue is down');
     };
-    await expect(runSync(handle, withPages(runtime, pages), { now: () => nowMs, onPage })).rejects.toThrow('the queue is down');
+    await expect(runSync(handle, replayingRuntime(runtime, pages), { now: () => nowMs, onPage })).rejects.toThrow('the queue is down');
     expect(told).toEqual([1, 2, 3]);
     const stored = await storeSnapshot(handle.db, runtime.connection.id);
     // Page 3 committed before onPage was told (as before any overlap); page 4 did not.
@@ -126,7 +112,7 @@ describe.each(storeBackends())('sync page transactions on $name', (backend) => {
     const { handle, runtime } = await freshStore();
     const read = 4;
     const told: number[] = [];
-    const sync = runSync(handle, withPages(runtime, pages.slice(0, read), new Error('GitHub is down')), { now: () => nowMs, onPage: (_p, progress) => void told.push(progress.pages) });
+    const sync = runSync(handle, replayingRuntime(runtime, pages.slice(0, read), new Error('GitHub is down')), { now: () => nowMs, onPage: (_p, progress) => void told.push(progress.pages) });
     await expect(sync).rejects.toThrow('GitHub is down');
     expect(told).toEqual([1, 2, 3, 4]);
     const stored = await storeSnapshot(handle.db, runtime.connection.id);
@@ -141,7 +127,7 @@ describe.each(storeBackends())('sync page transactions on $name', (backend) => {
     const again = pages[1]!.cases.at(-1)!;
     const later: CaseInput = { ...again, title: `${again.title} (edited)`, updatedAt: new Date(Date.parse(again.updatedAt) + 60_000).toISOString() };
     const twice = pages.map((page, i) => (i === 2 ? { ...page, cases: [later, ...page.cases] } : page));
-    await runSync(handle, withPages(runtime, twice), { now: () => nowMs });
+    await runSync(handle, replayingRuntime(runtime, twice), { now: () => nowMs });
     const stored = await storeSnapshot(handle.db, runtime.connection.id);
     const row = stored.cases.find((c) => c.externalId === again.externalId)!;
     expect(row.title).toBe(later.title);

@@ -60,6 +60,14 @@ describe.each(storeBackends())('writeback lease on $name', (backend) => {
   };
   /** The case's writeback made once more, as the loser's retry makes it. */
   const writeAgain = async (caseId: number, nowMs: number) => (await runWritebacks(handle, async () => runtime, [caseId], nowMs))[0]!;
+  /** The loser's retry: nothing left to send, one status comment, the case no longer pending. */
+  const expectRetryChangesNothing = async (issue: FakeIssue, caseId: number, nowMs: number) => {
+    const before = fake.writeCalls;
+    expect(await writeAgain(caseId, nowMs)).toMatchObject({ run: { outcome: { calls: 0 } } });
+    expect(fake.writeCalls).toBe(before);
+    expect(ourComments(issue)).toHaveLength(1);
+    expect(await listWritebackPending(handle.db)).not.toContain(caseId);
+  };
   const isPutBack = (result: Result | undefined) => result !== undefined && 'error' in result && result.error instanceof RetryJobLaterError && !result.error.countsAsAttempt;
 
   beforeAll(async () => {
@@ -110,12 +118,7 @@ describe.each(storeBackends())('writeback lease on $name', (backend) => {
     expect(results.filter(isPutBack)).toHaveLength(1);
     expect(await leaseOf(caseId)).toBeNull();
 
-    // The loser's retry: nothing left to send.
-    const before = fake.writeCalls;
-    expect(await writeAgain(caseId, nowMs)).toMatchObject({ run: { outcome: { calls: 0 } } });
-    expect(fake.writeCalls).toBe(before);
-    expect(ourComments(issue)).toHaveLength(1);
-    expect(await listWritebackPending(handle.db)).not.toContain(caseId);
+    await expectRetryChangesNothing(issue, caseId, nowMs);
     expect((await listWritebackLog(handle.db, { caseId })).map((l) => l.outcome)).toEqual(['ok']);
   });
 
@@ -140,11 +143,7 @@ describe.each(storeBackends())('writeback lease on $name', (backend) => {
     expect(results.filter(isPutBack)).toHaveLength(1);
     expect(await leaseOf(caseId)).toBeNull();
 
-    const before = fake.writeCalls;
-    expect(await writeAgain(caseId, nowMs)).toMatchObject({ run: { outcome: { calls: 0 } } });
-    expect(fake.writeCalls).toBe(before);
-    expect(ourComments(issue)).toHaveLength(1);
-    expect(await listWritebackPending(handle.db)).not.toContain(caseId);
+    await expectRetryChangesNothing(issue, caseId, nowMs);
   });
 
   it('a lease its holder died with (run out) does not block; one still running does, and sends nothing', async () => {
