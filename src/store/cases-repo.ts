@@ -161,24 +161,26 @@ export async function getCaseTimeline(db: Db, caseId: number): Promise<CaseTimel
 }
 
 /** A case with what its writeback reads besides: the last written state and the stored agreement. */
-export async function getCaseForWriteback(
-  db: Db,
-  id: number,
-): Promise<{ stored: StoredCase; writebackState: Record<string, unknown> | null; agreement: { customerId: number | null; ruleId: number | null; policyId: number | null } } | null> {
-  const [row] = await db.select().from(cases).where(eq(cases.id, id));
-  if (!row) return null;
+export interface CaseForWriteback {
+  stored: StoredCase;
+  writebackState: Record<string, unknown> | null;
+  agreement: { customerId: number | null; ruleId: number | null; policyId: number | null };
+}
+
+function toCaseForWriteback(row: typeof cases.$inferSelect): CaseForWriteback {
   return { stored: toStoredCase(row), writebackState: row.writebackState ?? null, agreement: { customerId: row.customerId, ruleId: row.ruleId, policyId: row.policyId } };
+}
+
+export async function getCaseForWriteback(db: Db, id: number): Promise<CaseForWriteback | null> {
+  const [row] = await db.select().from(cases).where(eq(cases.id, id));
+  return row ? toCaseForWriteback(row) : null;
 }
 
 /** getCaseForWriteback for many cases in one statement (those that exist). */
-export async function getCasesForWriteback(db: Db, ids: readonly number[]): Promise<Map<number, NonNullable<Awaited<ReturnType<typeof getCaseForWriteback>>>>> {
+export async function getCasesForWriteback(db: Db, ids: readonly number[]): Promise<Map<number, CaseForWriteback>> {
   if (ids.length === 0) return new Map();
   const rows = await db.select().from(cases).where(inIntegers(cases.id, ids));
   return new Map(rows.map((row) => [row.id, toCaseForWriteback(row)]));
-}
-
-function toCaseForWriteback(row: typeof cases.$inferSelect): NonNullable<Awaited<ReturnType<typeof getCaseForWriteback>>> {
-  return { stored: toStoredCase(row), writebackState: row.writebackState ?? null, agreement: { customerId: row.customerId, ruleId: row.ruleId, policyId: row.policyId } };
 }
 
 /** What leaseCasesForWriteback took and what it found held. */
@@ -190,7 +192,7 @@ export interface WritebackLeases {
    */
   until: Date | null;
   /** The leased cases as the leasing statement read them: read after the lease, never before. */
-  leased: Map<number, NonNullable<Awaited<ReturnType<typeof getCaseForWriteback>>>>;
+  leased: Map<number, CaseForWriteback>;
   /** Cases whose lease another writeback holds: how much longer it runs, ms. Ids in neither map are gone. */
   held: Map<number, number>;
 }

@@ -5,7 +5,7 @@ import type { ConnectorContext, CaseInput as SourceCase, SlaSnapshot, WritebackH
 import { formatInstant } from '../core/metrics.ts';
 import type { CaseEvaluation, MetricName } from '../core/types.ts';
 
-import type { StoredCase, WritebackLeases } from '../store/cases-repo.ts';
+import type { CaseForWriteback, StoredCase, WritebackLeases } from '../store/cases-repo.ts';
 import { getCaseEvents, getCaseEventsOf, getCaseForWriteback, leaseCasesForWriteback, markWritebackPending, releaseWritebackLeases } from '../store/cases-repo.ts';
 import type { DatabaseHandle } from '../store/db.ts';
 import { withTransaction } from '../store/db.ts';
@@ -21,9 +21,6 @@ import { evaluateEvents } from './evaluate.ts';
 import { RetryJobLaterError, jobSpecs } from './queue-jobs.ts';
 import type { BreachTimer } from './run-sync.ts';
 import { timersFor } from './run-sync.ts';
-
-/** A case as a writeback reads it: its row, the state last written back and its stored agreement. */
-export type CaseForWriteback = NonNullable<Awaited<ReturnType<typeof getCaseForWriteback>>>;
 
 /** Per-connection runtimes, so every job of a connection in this process shares one rate limiter. */
 export type RuntimeSource = (connectionId: number) => Promise<ConnectionRuntime>;
